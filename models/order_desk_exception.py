@@ -1,0 +1,115 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from .order_desk_rule import SEVERITIES
+
+EXCEPTION_STATES = [
+    ("open", "Open"),
+    ("resolved", "Resolved"),
+    ("overridden", "Overridden"),
+]
+
+
+class OrderDeskException(models.Model):
+    _name = "order.desk.exception"
+    _description = "Order Desk Check Exception"
+    _order = "order_id desc, severity, id"
+    _check_company_auto = True
+    _rec_name = "message"
+
+    order_id = fields.Many2one(
+        "sale.order", required=True, index=True, ondelete="cascade", check_company=True
+    )
+    line_id = fields.Many2one(
+        "sale.order.line",
+        string="Order Line",
+        index="btree_not_null",
+        ondelete="cascade",
+    )
+    rule_id = fields.Many2one(
+        "order.desk.rule",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        check_company=True,
+    )
+    company_id = fields.Many2one(
+        related="order_id.company_id", store=True, index=True, precompute=True
+    )
+    partner_id = fields.Many2one(related="order_id.partner_id", string="Customer")
+    check_type = fields.Selection(
+        related="rule_id.check_type", store=True, precompute=True
+    )
+    severity = fields.Selection(SEVERITIES, required=True, index=True)
+    message = fields.Text(required=True)
+    state = fields.Selection(
+        EXCEPTION_STATES, required=True, default="open", index=True, readonly=True
+    )
+    resolved_date = fields.Datetime(readonly=True)
+    override_reason = fields.Text(readonly=True)
+    override_user_id = fields.Many2one(
+        "res.users", string="Overridden By", readonly=True
+    )
+    override_date = fields.Datetime(readonly=True)
+
+    @api.depends("message", "order_id")
+    def _compute_display_name(self):
+        for exception in self:
+            exception.display_name = f"{exception.order_id.name}: {exception.message}"
+
+    def action_override(self, reason):
+        """Accept open exceptions with a written reason; Order Desk / Manager only.
+
+        Called by ``order.desk.override.wizard`` and over RPC; posts the reason on each order.
+        """
+        self._ensure_can_override(reason)
+        reason = reason.strip()
+        self.write(
+            {
+                "state": "overridden",
+                "override_reason": reason,
+                "override_user_id": self.env.uid,
+                "override_date": fields.Datetime.now(),
+            }
+        )
+        for order, exceptions in self.grouped("order_id").items():
+            order._desk_log(
+                self.env._(
+                    "Exceptions overridden by %(user)s: %(exceptions)s. Reason: %(reason)s",
+                    user=self.env.user.name,
+                    exceptions="; ".join(exceptions.mapped("message")),
+                    reason=reason,
+                )
+            )
+        return True
+
+    def _ensure_can_override(self, reason):
+        if not self.env.user.has_group("order_desk.group_order_desk_manager"):
+            raise AccessError(
+                self.env._("Only an Order Desk manager can override exceptions.")
+            )
+        if not self:
+            raise UserError(self.env._("Select at least one exception to override."))
+        if not isinstance(reason, str) or not reason.strip():
+            raise UserError(
+                self.env._("Give the reason for overriding the exceptions.")
+            )
+        not_open = self.filtered(lambda e: e.state != "open")
+        if not_open:
+            raise UserError(
+                self.env._(
+                    "Only open exceptions can be overridden: %(exceptions)s.",
+                    exceptions="; ".join(not_open.mapped("display_name")),
+                )
+            )
+        done = self.order_id.filtered(
+            lambda o: o.desk_state not in ("draft", "to_review")
+        )
+        if done:
+            raise UserError(
+                self.env._(
+                    "Exceptions of orders already approved or cancelled cannot be overridden: "
+                    "%(orders)s.",
+                    orders=", ".join(done.mapped("name")),
+                )
+            )

@@ -1,0 +1,46 @@
+from odoo import api, fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    order_desk_require_approval = fields.Boolean(
+        string="Orders Need Desk Approval",
+        default=True,
+        help="Sales orders can only be confirmed through the order desk's approval.",
+    )
+    order_desk_auto_approve = fields.Boolean(
+        string="Approve Clean Orders Automatically",
+        help="An order whose checks find no exception at all is approved as soon as it is "
+        "submitted.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        companies._order_desk_ensure_rules()
+        return companies
+
+    def _order_desk_ensure_rules(self):
+        """Give each company in ``self`` without any desk rule a copy of the shipped rules.
+
+        Called by the install hook and on company creation; the shipped rules (the records of
+        ``data/order_desk_rule_data.xml``) are the templates, so their translations are copied.
+        """
+        Rule = self.env["order.desk.rule"].with_context(active_test=False)
+        templates = Rule.browse(
+            self.env["ir.model.data"]
+            .search([("module", "=", "order_desk"), ("model", "=", "order.desk.rule")])
+            .mapped("res_id")
+        ).exists()
+        if not templates:
+            return
+        with_rules = {
+            company.id
+            for [company] in Rule.sudo()._read_group(
+                [("company_id", "in", self.ids)], groupby=["company_id"]
+            )
+        }
+        for company in self.filtered(lambda c: c.id not in with_rules):
+            # sudo: rules are created for a company the current user may not be logged into.
+            templates.sudo().copy({"company_id": company.id})

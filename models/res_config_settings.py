@@ -1,0 +1,12 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    order_desk_require_approval = fields.Boolean(
+        related="company_id.order_desk_require_approval", readonly=False
+    )
+    order_desk_auto_approve = fields.Boolean(
+        related="company_id.order_desk_auto_approve", readonly=False
+    )

@@ -1,0 +1,4 @@
+from . import test_checks
+from . import test_review_flow
+from . import test_security
+from . import test_batch
