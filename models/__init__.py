@@ -1,7 +1,9 @@
-from . import (
-    order_desk_exception,
-    order_desk_rule,
-    res_company,
-    res_config_settings,
-    sale_order,
-)
+from . import res_company
+from . import res_config_settings
+from . import order_desk_rule
+from . import order_desk_exception
+from . import product_product
+from . import stock_move
+from . import stock_warehouse_orderpoint
+from . import sale_order
+from . import sale_order_line

@@ -201,13 +201,20 @@ class OrderDeskRule(models.Model):
             products = wh_lines.product_id.with_context(warehouse_id=warehouse.id)
             free = {product.id: product.free_qty for product in products}
             for order_lines in wh_lines.grouped("order_id").values():
+                # A confirmed order (re-lock after an unlock) counts what it already holds
+                # and what it already delivered.
                 needed = defaultdict(float)
+                own = defaultdict(float)
+                for line in order_lines:
+                    own[line.product_id.id] += line._desk_own_reserved()
                 for line in order_lines:
                     product = line.product_id
                     needed[product.id] += line.product_uom_id._compute_quantity(
-                        line.product_uom_qty, product.uom_id, raise_if_failure=False
+                        line.product_uom_qty - line.qty_delivered,
+                        product.uom_id,
+                        raise_if_failure=False,
                     )
-                    available = free.get(product.id, 0.0)
+                    available = free.get(product.id, 0.0) + own[product.id]
                     if product.uom_id.compare(needed[product.id], available) > 0:
                         yield (
                             line.order_id,

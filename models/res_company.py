@@ -15,6 +15,18 @@ class ResCompany(models.Model):
         "submitted.",
     )
 
+    order_desk_reservation_days = fields.Integer(
+        string="Reservation Hold (days)",
+        default=7,
+        help="Days a locked order keeps its reserved stock before the scheduler releases it "
+        "(when neither shipped nor paid). 0 keeps it without limit.",
+    )
+
+    _order_desk_reservation_days_positive = models.Constraint(
+        "CHECK(order_desk_reservation_days >= 0)",
+        "The reservation hold cannot be negative.",
+    )
+
     @api.model_create_multi
     def create(self, vals_list):
         companies = super().create(vals_list)

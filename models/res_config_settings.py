@@ -10,3 +10,6 @@ class ResConfigSettings(models.TransientModel):
     order_desk_auto_approve = fields.Boolean(
         related="company_id.order_desk_auto_approve", readonly=False
     )
+    order_desk_reservation_days = fields.Integer(
+        related="company_id.order_desk_reservation_days", readonly=False
+    )

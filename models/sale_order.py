@@ -1,12 +1,16 @@
+from datetime import datetime, timedelta
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 DESK_STATES = [
     ("draft", "Draft"),
     ("to_review", "To Review"),
     ("approved", "Approved"),
+    ("locked", "Locked"),
     ("cancel", "Cancelled"),
 ]
 
@@ -18,6 +22,22 @@ DESK_CHANNELS = [
     ("walk_in", "Walk-in"),
     ("other", "Other"),
 ]
+
+PRIORITIES = [
+    ("0", "Normal"),
+    ("1", "Urgent"),
+]
+
+# Fields of a locked order that only an unlock lets change; the lines are guarded on their own.
+LOCKED_ORDER_FIELDS = (
+    "partner_id",
+    "partner_invoice_id",
+    "partner_shipping_id",
+    "pricelist_id",
+    "payment_term_id",
+    "warehouse_id",
+    "commitment_date",
+)
 
 USER_GROUP = "order_desk.group_order_desk_user"
 MANAGER_GROUP = "order_desk.group_order_desk_manager"
@@ -64,6 +84,36 @@ class SaleOrder(models.Model):
         string="Last Checked", readonly=True, copy=False
     )
 
+    priority = fields.Selection(
+        PRIORITIES,
+        default="0",
+        index=True,
+        help="Urgent orders reserve their stock first when several are locked together.",
+    )
+
+    # Lock and reservation
+    desk_locked_date = fields.Datetime(string="Locked On", readonly=True, copy=False)
+    desk_reservation_deadline = fields.Datetime(
+        string="Reservation Until",
+        copy=False,
+        tracking=True,
+        help="After this moment the reservation of a locked order that is neither shipped "
+        "nor paid is released by the scheduler.",
+    )
+    desk_reservation_released = fields.Boolean(
+        string="Reservation Released", readonly=True, copy=False
+    )
+    desk_reservation_status = fields.Selection(
+        [
+            ("none", "Nothing to Reserve"),
+            ("reserved", "Reserved"),
+            ("partial", "Partially Reserved"),
+            ("waiting", "Not Reserved"),
+        ],
+        compute="_compute_desk_reservation_status",
+        string="Reservation",
+    )
+
     # Review trail
     desk_submitted_user_id = fields.Many2one(
         "res.users", string="Submitted By", readonly=True, copy=False
@@ -81,6 +131,8 @@ class SaleOrder(models.Model):
     # Button visibility (the server checks in the actions are the real ones)
     can_desk_submit = fields.Boolean(compute="_compute_can_desk")
     can_desk_approve = fields.Boolean(compute="_compute_can_desk")
+    can_desk_lock = fields.Boolean(compute="_compute_can_desk")
+    can_desk_unlock = fields.Boolean(compute="_compute_can_desk")
 
     @api.depends("desk_exception_ids.state", "desk_exception_ids.severity")
     def _compute_desk_exception_flags(self):
@@ -92,6 +144,20 @@ class SaleOrder(models.Model):
             severities = set(open_exceptions.mapped("severity"))
             order.desk_has_blocking_exception = "blocking" in severities
             order.desk_has_warning_exception = "warning" in severities
+
+    @api.depends("picking_ids.move_ids.state", "picking_ids.move_ids.quantity")
+    def _compute_desk_reservation_status(self):
+        for order in self:
+            moves = order._desk_open_moves()
+            states = set(moves.mapped("state"))
+            if not moves:
+                order.desk_reservation_status = "none"
+            elif states == {"assigned"}:
+                order.desk_reservation_status = "reserved"
+            elif "assigned" in states or "partially_available" in states:
+                order.desk_reservation_status = "partial"
+            else:
+                order.desk_reservation_status = "waiting"
 
     @api.depends("desk_state", "state")
     @api.depends_context("uid")
@@ -105,6 +171,13 @@ class SaleOrder(models.Model):
             )
             order.can_desk_approve = (
                 is_manager and quotation and order.desk_state == "to_review"
+            )
+            confirmed = order.state == "sale"
+            order.can_desk_lock = (
+                is_manager and confirmed and order.desk_state == "approved"
+            )
+            order.can_desk_unlock = (
+                is_manager and confirmed and order.desk_state == "locked"
             )
 
     # ------------------------------------------------------------------------------------------
@@ -140,6 +213,26 @@ class SaleOrder(models.Model):
                     self.env._("Confirmed outside the Order Desk review.")
                 )
         return super()._action_confirm()
+
+    def write(self, vals):
+        self._desk_ensure_unlocked(LOCKED_ORDER_FIELDS, vals)
+        return super().write(vals)
+
+    def _desk_ensure_unlocked(self, protected, vals):
+        """Refuse a change of a protected field of a desk-locked order, for every caller."""
+        changed = [name for name in protected if name in vals]
+        if not changed:
+            return
+        locked = self.filtered(lambda o: o.desk_state == "locked")
+        if locked:
+            raise UserError(
+                self.env._(
+                    "Order %(order)s is locked by the Order Desk: %(field)s cannot change. Ask "
+                    "a manager to unlock it first.",
+                    order=locked[0].name,
+                    field=self._fields[changed[0]]._description_string(self.env),
+                )
+            )
 
     def _action_cancel(self):
         result = super()._action_cancel()
@@ -213,6 +306,11 @@ class SaleOrder(models.Model):
         """Re-run the checks, then confirm the orders and mark them approved (manager)."""
         self._ensure_can_desk_approve()
         self._desk_run_checks()
+        self._desk_raise_if_blocked()
+        self._desk_do_approve()
+        return True
+
+    def _desk_raise_if_blocked(self):
         blocked = self.filtered("desk_has_blocking_exception")
         if blocked:
             raise UserError(
@@ -226,8 +324,6 @@ class SaleOrder(models.Model):
                     ),
                 )
             )
-        self._desk_do_approve()
-        return True
 
     def action_desk_reject(self, reason):
         """Send orders under review back to draft with a written reason (manager)."""
@@ -283,6 +379,135 @@ class SaleOrder(models.Model):
         action["domain"] = [("order_id", "in", self.ids)]
         action["context"] = {"search_default_filter_open": 1}
         return action
+
+    def action_desk_lock(self):
+        """Re-lock approved orders after an unlock (manager): checks again, then reserves."""
+        self._ensure_desk_group(MANAGER_GROUP)
+        if wrong := self._desk_orders_not_in("approved"):
+            raise UserError(
+                self.env._(
+                    "Only approved orders can be locked: %(orders)s.", orders=wrong
+                )
+            )
+        self._desk_run_checks()
+        self._desk_raise_if_blocked()
+        self._desk_lock()
+        return True
+
+    def action_desk_unlock(self, reason):
+        """Let a manager change a locked order; logged with the reason (manager)."""
+        self._ensure_desk_group(MANAGER_GROUP)
+        if not isinstance(reason, str) or not reason.strip():
+            raise UserError(self.env._("Give the reason for unlocking the order."))
+        if wrong := self._desk_orders_not_in("locked"):
+            raise UserError(
+                self.env._(
+                    "Only locked orders can be unlocked: %(orders)s.", orders=wrong
+                )
+            )
+        self.write({"desk_state": "approved"})
+        self.filtered("locked").action_unlock()
+        self._desk_log_batch(
+            dict.fromkeys(
+                self.ids,
+                self.env._(
+                    "Unlocked by %(user)s. Reason: %(reason)s",
+                    user=self.env.user.name,
+                    reason=reason.strip(),
+                ),
+            )
+        )
+        return True
+
+    def action_desk_open_unlock_wizard(self):
+        self._ensure_desk_group(MANAGER_GROUP)
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Unlock Orders"),
+            "res_model": "order.desk.unlock.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_order_ids": self.ids},
+        }
+
+    def action_desk_release_reservation(self):
+        """Give the stock reserved for locked orders back to everybody (manager).
+
+        The order stays confirmed and locked; its deliveries wait for stock again.
+        """
+        self._ensure_desk_group(MANAGER_GROUP)
+        if wrong := self._desk_orders_not_in("locked"):
+            raise UserError(
+                self.env._(
+                    "Only the reservation of locked orders can be released: %(orders)s.",
+                    orders=wrong,
+                )
+            )
+        self._desk_release(
+            self.env._("Reservation released by %(user)s.", user=self.env.user.name)
+        )
+        return True
+
+    def action_desk_reserve(self):
+        """Reserve the stock of locked orders again and restart their hold (clerk)."""
+        self._ensure_desk_group(USER_GROUP)
+        if wrong := self._desk_orders_not_in("locked"):
+            raise UserError(
+                self.env._(
+                    "Only locked orders reserve stock: %(orders)s.", orders=wrong
+                )
+            )
+        self._desk_set_deadline()
+        self.write({"desk_reservation_released": False})
+        self._desk_reserve()
+        return True
+
+    @api.model
+    def _cron_desk_release_expired(self, limit=500):
+        """Scheduled action: release the reservations held past their deadline.
+
+        Only locked orders that are neither shipped (no delivery done) nor paid are released;
+        a note is logged and an activity is given to the salesperson.
+        """
+        orders = self.search(
+            [
+                ("desk_state", "=", "locked"),
+                ("desk_reservation_released", "=", False),
+                ("desk_reservation_deadline", "<", fields.Datetime.now()),
+            ],
+            limit=limit,
+            order="desk_reservation_deadline",
+        )
+        shipped = orders.picking_ids.filtered(
+            lambda p: p.state == "done" and p.picking_type_code == "outgoing"
+        ).sale_id
+        paid = orders.invoice_ids.filtered(
+            lambda m: m.state == "posted" and m.payment_state in ("paid", "in_payment")
+        ).line_ids.sale_line_ids.order_id
+        expired = orders - shipped - paid
+        if not expired:
+            return
+        expired._desk_release(
+            self.env._("The reservation hold expired: the reserved stock was released.")
+        )
+        activity_type = self.env.ref(
+            "mail.mail_activity_data_todo", raise_if_not_found=False
+        )
+        model_id = self.env["ir.model"]._get_id("sale.order")
+        self.env["mail.activity"].create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": order.id,
+                    "activity_type_id": activity_type.id if activity_type else False,
+                    "summary": self.env._(
+                        "Reservation released: reserve again or follow up"
+                    ),
+                    "user_id": (order.user_id or self.env.user).id,
+                }
+                for order in expired
+            ]
+        )
 
     # ------------------------------------------------------------------------------------------
     # Guards
@@ -407,7 +632,11 @@ class SaleOrder(models.Model):
 
     def _desk_do_approve(self, auto=False):
         """Confirm the orders and mark them approved; callers check rights and state first."""
-        self.with_context(order_desk_approving=True).action_confirm()
+        # Reservation is deferred from the confirmation to _desk_reserve, which takes the
+        # orders by urgency instead of by creation order.
+        self.with_context(
+            order_desk_approving=True, order_desk_defer_reservation=True
+        ).action_confirm()
         self.write(
             {
                 "desk_state": "approved",
@@ -420,6 +649,110 @@ class SaleOrder(models.Model):
         else:
             body = self.env._("Approved by %(user)s.", user=self.env.user.name)
         self._desk_log_batch(dict.fromkeys(self.ids, body))
+        self._desk_lock()
+
+    def _desk_lock(self):
+        """Lock confirmed orders (Odoo's lock and the desk's) and reserve their stock."""
+        self.filtered(lambda o: not o.locked).action_lock()
+        self.write(
+            {
+                "desk_state": "locked",
+                "desk_locked_date": fields.Datetime.now(),
+                "desk_reservation_released": False,
+            }
+        )
+        self._desk_set_deadline()
+        self._desk_reserve()
+        self._desk_log_batch(
+            dict.fromkeys(
+                self.ids, self.env._("Locked and stock reserved by the Order Desk.")
+            )
+        )
+
+    def _desk_set_deadline(self):
+        now = fields.Datetime.now()
+        for days, orders in self.grouped(
+            lambda o: o.company_id.order_desk_reservation_days
+        ).items():
+            orders.write(
+                {
+                    "desk_reservation_deadline": now + timedelta(days=days)
+                    if days > 0
+                    else False
+                }
+            )
+
+    def _desk_open_moves(self):
+        return self.picking_ids.move_ids.filtered(
+            lambda m: (
+                m.state not in ("draft", "done", "cancel")
+                and m.picking_code == "outgoing"
+            )
+        )
+
+    def _desk_priority_key(self):
+        """Urgent first, then the earliest promised date, then the oldest order."""
+        self.ensure_one()
+        return (
+            self.priority != "1",
+            self.commitment_date or datetime.max,
+            self.date_order or datetime.max,
+            self.id,
+        )
+
+    def _desk_reserve(self):
+        """Reserve the deliveries' stock, most urgent order first.
+
+        Two approvals competing for the same stock must not both take it. Each transaction
+        first locks the quants it is about to reserve with a blocking ``SELECT ... FOR
+        UPDATE`` (in id order, so two of them never deadlock): the second one waits for the
+        first, and since Odoo runs in REPEATABLE READ it then fails with a serialization
+        error, which Odoo's RPC layer answers by retrying the whole call; the retry sees the
+        stock the first one took. ``lock_for_update`` is not used because it skips locked
+        rows and raises a user error instead of waiting. Lock, desk state and reservation
+        belong to one transaction, so an order is never left half-locked.
+        """
+        orders = self.sorted(key=lambda o: o._desk_priority_key())
+        moves = self.env["stock.move"]
+        for order in orders:
+            moves |= order._desk_open_moves().filtered(
+                lambda m: m.state in ("confirmed", "partially_available", "waiting")
+            )
+        if not moves:
+            return
+        urgent = orders.filtered(lambda o: o.priority == "1").picking_ids.filtered(
+            lambda p: p.state not in ("done", "cancel") and p.priority != "1"
+        )
+        if urgent:
+            urgent.write({"priority": "1"})
+        quants = self.env["stock.quant"].search(
+            [
+                ("product_id", "in", moves.product_id.ids),
+                ("location_id", "child_of", moves.location_id.ids),
+            ]
+        )
+        if quants:
+            # A serialization failure here is the expected outcome of a race, retried by the
+            # caller: it is not logged as a bad query.
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM stock_quant WHERE id IN %s ORDER BY id FOR UPDATE",
+                    tuple(quants.ids),
+                ),
+                log_exceptions=False,
+            )
+        moves._action_assign()
+
+    def _desk_release(self, note):
+        pickings = self.picking_ids.filtered(
+            lambda p: (
+                p.state not in ("draft", "done", "cancel")
+                and p.picking_type_code == "outgoing"
+            )
+        )
+        pickings.do_unreserve()
+        self.write({"desk_reservation_released": True})
+        self._desk_log_batch(dict.fromkeys(self.ids, note))
 
     def _desk_log(self, body):
         self._desk_log_batch(dict.fromkeys(self.ids, body))

@@ -1,9 +1,12 @@
+import logging
 from unittest.mock import patch
 
 from odoo import Command
 from odoo.tests import tagged
 
 from .common import OrderDeskCase
+
+_logger = logging.getLogger(__name__)
 
 
 @tagged("post_install", "-at_install")
@@ -65,6 +68,57 @@ class TestBatch(OrderDeskCase):
         self.env.invalidate_all()
         return orders.with_user(self.clerk)
 
+    def _count(self, func):
+        self.env.flush_all()
+        before = self.cr.sql_log_count
+        func()
+        self.env.flush_all()
+        return self.cr.sql_log_count - before
+
+    def _approve_overhead(self, count):
+        """Queries of a desk approval of ``count`` orders beyond what the same orders cost
+        when Odoo itself confirms them and reserves their moves in one call: Odoo's
+        confirmation (procurements, pickings, sequences) costs queries per order by design;
+        the desk's part (checks, lock, deadline, quant lock, notes) must not."""
+        self.company.order_desk_auto_approve = False
+        desk = self._orders(count)
+        desk.action_desk_submit()
+        plain = self._orders(count)
+        desk_queries = self._count(desk.with_user(self.manager).action_desk_approve)
+        plain_queries = self._count(
+            lambda: (
+                plain.sudo()
+                .with_context(
+                    order_desk_approving=True, order_desk_defer_reservation=True
+                )
+                .action_confirm(),
+                plain.picking_ids.move_ids._action_assign(),
+            )
+        )
+        self.assertEqual(set(desk.mapped("desk_state")), {"locked"})
+        return desk_queries - plain_queries, desk_queries, plain_queries
+
+    def test_approve_query_count_does_not_grow(self):
+        with (
+            patch("odoo.orm.models.INSERT_BATCH_SIZE", 100_000),
+            patch("odoo.orm.models.UPDATE_BATCH_SIZE", 100_000),
+        ):
+            self._approve_overhead(3)  # warm-up
+            small = self._approve_overhead(10)
+            large = self._approve_overhead(100)
+        _logger.info(
+            "approve: 10 orders %s queries (Odoo alone %s), 100 orders %s (Odoo alone %s)",
+            small[1],
+            small[2],
+            large[1],
+            large[2],
+        )
+        self.assertLessEqual(
+            large[0],
+            small[0],
+            f"desk overhead: 100 orders {large[0]}, 10 orders {small[0]}",
+        )
+
     def _count_submit(self, count):
         orders = self._orders(count)
         before = self.cr.sql_log_count
@@ -85,6 +139,9 @@ class TestBatch(OrderDeskCase):
             self._count_submit(5)  # warm-up: caches, prepared registries
             small = self._count_submit(20)
             large = self._count_submit(200)
+        _logger.info(
+            "submit: 20 orders %s queries, 200 orders %s queries", small, large
+        )
         self.assertLessEqual(
             large,
             small,

@@ -13,7 +13,8 @@ class TestReviewFlow(OrderDeskCase):
         cls.rule_date = cls._rule("commitment_date", severity="warning")
 
     def _last_note(self, order):
-        return order.message_ids.sorted("id")[-1:].body
+        """Bodies of the order's messages, newest first, as one text."""
+        return " ".join(order.message_ids.sorted("id", reverse=True).mapped("body"))
 
     def test_submit_and_approve(self):
         order = self._order(commitment_date=False, desk_channel="email")
@@ -28,7 +29,7 @@ class TestReviewFlow(OrderDeskCase):
         self.assertIn("1 warning(s)", self._last_note(order))
         # A warning does not stop approval.
         order.with_user(self.manager).action_desk_approve()
-        self.assertEqual(order.desk_state, "approved")
+        self.assertEqual(order.desk_state, "locked")
         self.assertEqual(order.state, "sale")
         self.assertEqual(order.desk_approved_user_id, self.manager)
         self.assertTrue(order.picking_ids, "confirmation created the delivery")
@@ -45,7 +46,7 @@ class TestReviewFlow(OrderDeskCase):
         # The clerk fixes the order: the approval's re-check resolves the exception.
         order.payment_term_id = self.payment_term
         order.with_user(self.manager).action_desk_approve()
-        self.assertEqual(order.desk_state, "approved")
+        self.assertEqual(order.desk_state, "locked")
         exception = order.desk_exception_ids
         self.assertEqual(exception.state, "resolved")
         self.assertTrue(exception.resolved_date)
@@ -85,7 +86,7 @@ class TestReviewFlow(OrderDeskCase):
             exception.with_user(self.manager).action_override("again")
         # The re-check on approval keeps the override for the same failure.
         order.with_user(self.manager).action_desk_approve()
-        self.assertEqual(order.desk_state, "approved")
+        self.assertEqual(order.desk_state, "locked")
         self.assertEqual(exception.state, "overridden")
         self.assertEqual(len(order.desk_exception_ids), 1)
 
@@ -176,7 +177,7 @@ class TestReviewFlow(OrderDeskCase):
         clean = self._order()
         warned = self._order(commitment_date=False)
         (clean | warned).with_user(self.clerk).action_desk_submit()
-        self.assertEqual(clean.desk_state, "approved")
+        self.assertEqual(clean.desk_state, "locked")
         self.assertEqual(clean.state, "sale")
         self.assertIn("Approved automatically", self._last_note(clean))
         self.assertEqual(warned.desk_state, "to_review")
@@ -185,6 +186,7 @@ class TestReviewFlow(OrderDeskCase):
         order = self._order()
         order.with_user(self.clerk).action_desk_submit()
         order.with_user(self.manager).action_desk_approve()
+        order.with_user(self.manager).action_desk_unlock("Customer cancelled by phone")
         order.with_user(self.manager)._action_cancel()
         self.assertEqual(order.desk_state, "cancel")
         order.with_user(self.manager).action_draft()

@@ -1,1 +1,4 @@
-from . import order_desk_override_wizard, order_desk_reject_wizard
+from . import order_desk_override_wizard
+from . import order_desk_reject_wizard
+from . import order_desk_unlock_wizard
+from . import order_desk_availability_wizard

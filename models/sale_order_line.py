@@ -1,0 +1,166 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+# Line fields a desk-locked order protects.
+LOCKED_LINE_FIELDS = (
+    "product_id",
+    "product_uom_qty",
+    "product_uom_id",
+    "price_unit",
+    "discount",
+    "tax_ids",
+)
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    desk_qty_on_hand = fields.Float(
+        string="On Hand", compute="_compute_desk_availability", digits="Product Unit"
+    )
+    desk_qty_reserved_other = fields.Float(
+        string="Reserved by Others",
+        compute="_compute_desk_availability",
+        digits="Product Unit",
+    )
+    desk_qty_free = fields.Float(
+        string="Free", compute="_compute_desk_availability", digits="Product Unit"
+    )
+    desk_qty_incoming = fields.Float(
+        string="Incoming", compute="_compute_desk_availability", digits="Product Unit"
+    )
+    desk_incoming_date = fields.Date(
+        string="Next Receipt", compute="_compute_desk_availability"
+    )
+    desk_qty_shortage = fields.Float(
+        string="Shortage", compute="_compute_desk_availability", digits="Product Unit"
+    )
+
+    @api.depends(
+        "product_id", "product_uom_qty", "order_id.warehouse_id", "move_ids.quantity"
+    )
+    def _compute_desk_availability(self):
+        """Figures in the product's unit, computed per warehouse for all lines at once."""
+        storable = self.filtered(
+            lambda line: line.product_id.is_storable and line.order_id.warehouse_id
+        )
+        for line in self - storable:
+            line.desk_qty_on_hand = line.desk_qty_reserved_other = (
+                line.desk_qty_free
+            ) = 0.0
+            line.desk_qty_incoming = line.desk_qty_shortage = 0.0
+            line.desk_incoming_date = False
+        for warehouse, lines in storable.grouped(
+            lambda line: line.order_id.warehouse_id
+        ).items():
+            figures = lines.product_id._desk_availability(warehouse)
+            for line in lines:
+                product = line.product_id
+                data = figures[product.id]
+                own = line._desk_own_reserved()
+                needed = line.product_uom_id._compute_quantity(
+                    line.product_uom_qty - line.qty_delivered,
+                    product.uom_id,
+                    raise_if_failure=False,
+                )
+                line.desk_qty_on_hand = data["on_hand"]
+                line.desk_qty_reserved_other = max(data["reserved"] - own, 0.0)
+                line.desk_qty_free = data["free"]
+                line.desk_qty_incoming = data["incoming"]
+                line.desk_incoming_date = (
+                    data["schedule"][0][0] if data["schedule"] else False
+                )
+                line.desk_qty_shortage = max(needed - own - data["free"], 0.0)
+
+    def _desk_own_reserved(self):
+        """Quantity reserved for this line's own open moves, in the product's unit."""
+        self.ensure_one()
+        moves = self.move_ids.filtered(
+            lambda m: (
+                m.state in ("assigned", "partially_available") and not m.move_orig_ids
+            )
+        )
+        return sum(
+            move.product_uom._compute_quantity(
+                move.quantity, self.product_id.uom_id, raise_if_failure=False
+            )
+            for move in moves
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        order_ids = {
+            vals["order_id"]
+            for vals in vals_list
+            if vals.get("order_id")
+            and not vals.get("display_type")
+            and not vals.get("is_downpayment")
+            and not vals.get("is_delivery")
+        }
+        if order_ids:
+            locked = (
+                self.env["sale.order"]
+                .browse(order_ids)
+                .filtered(lambda o: o.desk_state == "locked")
+            )
+            if locked:
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s is locked by the Order Desk: lines cannot be added. "
+                        "Ask a manager to unlock it first.",
+                        order=locked[0].name,
+                    )
+                )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        changed = [name for name in LOCKED_LINE_FIELDS if name in vals]
+        if changed:
+            locked = self.filtered(
+                lambda line: (
+                    line.order_id.desk_state == "locked" and not line.display_type
+                )
+            )
+            if locked:
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s is locked by the Order Desk: %(field)s cannot change "
+                        "on line %(product)s. Ask a manager to unlock it first.",
+                        order=locked[0].order_id.name,
+                        field=self._fields[changed[0]]._description_string(self.env),
+                        product=locked[0].product_id.display_name,
+                    )
+                )
+        return super().write(vals)
+
+    def action_desk_replenish(self):
+        """Request replenishment of the lines' shortages through orderpoints (clerk)."""
+        self.order_id._ensure_desk_group("order_desk.group_order_desk_user")
+        short = self.filtered(
+            lambda line: line.product_id.uom_id.compare(line.desk_qty_shortage, 0) > 0
+        )
+        if not short:
+            raise UserError(self.env._("These lines have no shortage to replenish."))
+        quantities = {}
+        for line in short:
+            key = (line.product_id, line.order_id.warehouse_id)
+            quantities[key] = quantities.get(key, 0.0) + line.desk_qty_shortage
+        # sudo: a replenishment request only records a quantity to order on the warehouse's
+        # replenishment list, which the clerk may not edit; nothing is bought or moved here.
+        orderpoints = (
+            self.env["product.product"].sudo()._desk_request_replenishment(quantities)
+        )
+        short.order_id._desk_log_batch(
+            {
+                order.id: self.env._(
+                    "Replenishment requested for %(products)s.",
+                    products=", ".join(
+                        short.filtered(
+                            lambda line, o=order: line.order_id == o
+                        ).product_id.mapped("display_name")
+                    ),
+                )
+                for order in short.order_id
+            }
+        )
+        return orderpoints.with_env(self.env)._desk_action_open()

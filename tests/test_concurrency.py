@@ -1,0 +1,201 @@
+import random
+import threading
+import time
+
+from odoo import SUPERUSER_ID, Command, api
+from odoo.exceptions import ConcurrencyError
+from odoo.service.model import (
+    MAX_TRIES_ON_CONCURRENCY_FAILURE,
+    PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
+)
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentApproval(TransactionCase):
+    """Competing approvals in real, separate transactions committed at the same time.
+
+    The data is committed through cursors of their own (the test's cursor would hide it from
+    the other transactions) and stays in the test database, under names of its own.
+    """
+
+    def _committed(self, func):
+        with self.registry.cursor() as cr:
+            return func(api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True}))
+
+    def _setup(self, tag, stock, quantities):
+        def build(env):
+            company = env.ref("base.main_company")
+            warehouse = env["stock.warehouse"].search(
+                [("company_id", "=", company.id)], limit=1
+            )
+            product = env["product.product"].create(
+                {
+                    "name": f"Concurrency {tag}",
+                    "type": "consu",
+                    "is_storable": True,
+                    "list_price": 10.0,
+                }
+            )
+            env["stock.quant"]._update_available_quantity(
+                product, warehouse.lot_stock_id, stock
+            )
+            partner = env["res.partner"].create(
+                {
+                    "name": f"Concurrency customer {tag}",
+                    "email": "c@concurrency.test",
+                    "phone": "1",
+                    "street": "1 Road",
+                    "city": "Shanghai",
+                    "country_id": env.ref("base.cn").id,
+                }
+            )
+            term = env["account.payment.term"].create({"name": f"Concurrency {tag}"})
+            manager = new_test_user(
+                env,
+                login=f"od_conc_{tag}",
+                groups="order_desk.group_order_desk_manager",
+            )
+            orders = env["sale.order"].create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "payment_term_id": term.id,
+                        "commitment_date": "2099-01-01 10:00:00",
+                        "client_order_ref": f"{tag}-{i}",
+                        "order_line": [
+                            Command.create(
+                                {
+                                    "product_id": product.id,
+                                    "product_uom_qty": qty,
+                                    "price_unit": 10.0,
+                                }
+                            )
+                        ],
+                    }
+                    for i, qty in enumerate(quantities)
+                ]
+            )
+            orders.action_desk_submit()
+            return product.id, warehouse.lot_stock_id.id, manager.id, orders.ids
+
+        return self._committed(build)
+
+    def _approve_concurrently(self, manager_id, order_ids):
+        """Each order approved by its own thread and transaction, all started together."""
+        barrier = threading.Barrier(len(order_ids))
+        outcomes = {}
+
+        # Cursors and environments are made here: the first environment of a cursor looks
+        # the registry up under a lock that this (the test runner's) thread holds.
+        envs = {
+            order_id: api.Environment(
+                self.registry.cursor(), manager_id, {"tracking_disable": True}
+            )
+            for order_id in order_ids
+        }
+
+        def approve(order_id):
+            env = envs[order_id]
+            with env.cr:
+                order = env["sale.order"].browse(order_id)
+                barrier.wait(timeout=30)
+                try:
+                    outcomes[order_id] = self._retrying(order.action_desk_approve, env)
+                except Exception as exc:
+                    # Reported by the assertions; the rollback leaves nothing half-written.
+                    env.cr.rollback()
+                    outcomes[order_id] = f"refused: {exc}"
+
+        threads = [threading.Thread(target=approve, args=(oid,)) for oid in order_ids]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        return outcomes
+
+    @staticmethod
+    def _retrying(func, env):
+        """What ``odoo.service.model.retrying`` does for every RPC call: roll back and call
+        again on a serialization failure, up to the same number of tries. (Its own
+        ``Transaction.reset`` looks the registry up under a lock the test runner holds, so
+        the cache is cleared here instead; the registry does not change meanwhile.)"""
+        for tryno in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
+            try:
+                func()
+                env.cr.flush()
+                return "approved" if tryno == 1 else "approved after retry"
+            except (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, ConcurrencyError):
+                env.cr.rollback()
+                env.transaction.clear()
+                if tryno == MAX_TRIES_ON_CONCURRENCY_FAILURE:
+                    raise
+                time.sleep(random.uniform(0.0, 0.2 * 2**tryno))
+        return "unreachable"
+
+    def _state(self, product_id, location_id, order_ids):
+        def read(env):
+            orders = env["sale.order"].browse(order_ids)
+            quants = env["stock.quant"].search(
+                [
+                    ("product_id", "=", product_id),
+                    ("location_id", "child_of", location_id),
+                ]
+            )
+            return {
+                "quants": [(q.quantity, q.reserved_quantity) for q in quants],
+                "orders": {
+                    o.id: (
+                        o.desk_state,
+                        o.locked,
+                        o.state,
+                        sum(o.picking_ids.move_ids.mapped("quantity")),
+                        sum(o.order_line.mapped("product_uom_qty")),
+                    )
+                    for o in orders
+                },
+            }
+
+        return self._committed(read)
+
+    def _assert_consistent(self, state):
+        for quantity, reserved in state["quants"]:
+            self.assertGreaterEqual(quantity, 0)
+            self.assertLessEqual(
+                reserved, quantity, "a quant is reserved beyond its quantity"
+            )
+        for desk_state, locked, sale_state, _reserved, _qty in state["orders"].values():
+            # Never half-locked: locked flag, desk state and confirmation go together.
+            if desk_state == "locked":
+                self.assertTrue(locked)
+                self.assertEqual(sale_state, "sale")
+            else:
+                self.assertEqual(
+                    (desk_state, locked, sale_state), ("to_review", False, "draft")
+                )
+
+    def test_two_orders_for_the_last_five_units(self):
+        product_id, location_id, manager_id, order_ids = self._setup("two", 5, [5, 5])
+        outcomes = self._approve_concurrently(manager_id, order_ids)
+        self.assertEqual(
+            sorted(outcomes.values()), ["approved", "approved after retry"], outcomes
+        )
+        state = self._state(product_id, location_id, order_ids)
+        self._assert_consistent(state)
+        reserved = sorted(values[3] for values in state["orders"].values())
+        self.assertEqual(reserved, [0, 5], "exactly one order holds the five units")
+        self.assertEqual(sum(r for _q, r in state["quants"]), 5)
+
+    def test_ten_approvals_for_five_units(self):
+        product_id, location_id, manager_id, order_ids = self._setup("ten", 5, [1] * 10)
+        outcomes = self._approve_concurrently(manager_id, order_ids)
+        state = self._state(product_id, location_id, order_ids)
+        self._assert_consistent(state)
+        locked = [v for v in state["orders"].values() if v[0] == "locked"]
+        refused = [o for o in outcomes.values() if not o.startswith("approved")]
+        self.assertEqual(len(locked) + len(refused), 10, outcomes)
+        self.assertGreaterEqual(len(locked), 5, outcomes)
+        reserved = [v[3] for v in locked]
+        self.assertEqual(sum(reserved), 5, "the five units went to five orders")
+        self.assertEqual(sorted(set(reserved)), [0, 1] if len(locked) > 5 else [1])
+        self.assertEqual(sum(r for _q, r in state["quants"]), 5)
