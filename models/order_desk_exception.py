@@ -26,11 +26,13 @@ class OrderDeskException(models.Model):
         index="btree_not_null",
         ondelete="cascade",
     )
+    # Users cannot delete a rule that raised exceptions (see order.desk.rule's ondelete
+    # guard); the cascade is for the uninstall, which removes the rules before this table.
     rule_id = fields.Many2one(
         "order.desk.rule",
         required=True,
         index=True,
-        ondelete="restrict",
+        ondelete="cascade",
         check_company=True,
     )
     company_id = fields.Many2one(

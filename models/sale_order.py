@@ -741,7 +741,10 @@ class SaleOrder(models.Model):
                 ),
                 log_exceptions=False,
             )
-        moves._action_assign()
+        # sudo: as in Odoo's own confirmation (stock.rule runs it as superuser), reserving is
+        # the consequence of an approval the caller was allowed to make; clerks and managers
+        # need no Inventory rights for it.
+        moves.sudo()._action_assign()
 
     def _desk_release(self, note):
         pickings = self.picking_ids.filtered(
@@ -750,7 +753,9 @@ class SaleOrder(models.Model):
                 and p.picking_type_code == "outgoing"
             )
         )
-        pickings.do_unreserve()
+        # sudo: releasing was decided by a desk manager or the scheduler, who need no
+        # Inventory rights for it; only these orders' own deliveries are touched.
+        pickings.sudo().do_unreserve()
         self.write({"desk_reservation_released": True})
         self._desk_log_batch(dict.fromkeys(self.ids, note))
 
