@@ -351,25 +351,29 @@ class SaleOrder(models.Model):
         return True
 
     def action_desk_open_reject_wizard(self):
-        self._ensure_desk_group(MANAGER_GROUP)
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Reject Orders"),
-            "res_model": "order.desk.reject.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_order_ids": self.ids},
-        }
+        return self._desk_wizard_action(
+            self.env._("Reject Orders"),
+            "order.desk.reject.wizard",
+            {"default_order_ids": self.ids},
+        )
 
     def action_desk_open_override_wizard(self):
+        return self._desk_wizard_action(
+            self.env._("Override Exceptions"),
+            "order.desk.override.wizard",
+            {"default_exception_ids": self._desk_open_exceptions().ids},
+        )
+
+    def _desk_wizard_action(self, name, res_model, context):
+        """The dialog of a manager's decision on ``self`` (reject, override, unlock)."""
         self._ensure_desk_group(MANAGER_GROUP)
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Override Exceptions"),
-            "res_model": "order.desk.override.wizard",
+            "name": name,
+            "res_model": res_model,
             "view_mode": "form",
             "target": "new",
-            "context": {"default_exception_ids": self._desk_open_exceptions().ids},
+            "context": context,
         }
 
     def action_view_desk_exceptions(self):
@@ -420,15 +424,11 @@ class SaleOrder(models.Model):
         return True
 
     def action_desk_open_unlock_wizard(self):
-        self._ensure_desk_group(MANAGER_GROUP)
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Unlock Orders"),
-            "res_model": "order.desk.unlock.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_order_ids": self.ids},
-        }
+        return self._desk_wizard_action(
+            self.env._("Unlock Orders"),
+            "order.desk.unlock.wizard",
+            {"default_order_ids": self.ids},
+        )
 
     def action_desk_release_reservation(self):
         """Give the stock reserved for locked orders back to everybody (manager).
