@@ -74,15 +74,17 @@ class OrderDeskException(models.Model):
                 "override_date": fields.Datetime.now(),
             }
         )
-        for order, exceptions in self.grouped("order_id").items():
-            order._desk_log(
-                self.env._(
+        self.order_id._desk_log_batch(
+            {
+                order.id: self.env._(
                     "Exceptions overridden by %(user)s: %(exceptions)s. Reason: %(reason)s",
                     user=self.env.user.name,
                     exceptions="; ".join(exceptions.mapped("message")),
                     reason=reason,
                 )
-            )
+                for order, exceptions in self.grouped("order_id").items()
+            }
+        )
         return True
 
     def _ensure_can_override(self, reason):

@@ -327,6 +327,7 @@ class OrderDeskRule(models.Model):
         # totals are read, and only to build the message of this check.
         partners_sudo = partners.sudo()
         receivable = {p.id: p.credit for p in partners_sudo}
+        limits = {p.id: p.credit_limit for p in partners_sudo}
         open_amounts = self._open_order_amounts(partners_sudo, company, exclude=orders)
         this_amounts = defaultdict(float)
         for order in orders:
@@ -335,7 +336,7 @@ class OrderDeskRule(models.Model):
             )
         for order in orders:
             partner = order.partner_id.commercial_partner_id
-            limit = partners_sudo.browse(partner.id).credit_limit
+            limit = limits[partner.id]
             if not limit:
                 continue
             total = (
@@ -368,6 +369,8 @@ class OrderDeskRule(models.Model):
     def _open_order_amounts(self, partners, company, exclude):
         """Confirmed, not yet invoiced amount (tax included) per commercial partner, in the
         company currency, from one grouped read of the order lines."""
+        # sudo: the clerk may not see other salespeople's orders; only the sums per order
+        # are read, for the credit check's message.
         groups = (
             self.env["sale.order.line"]
             .sudo()

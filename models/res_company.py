@@ -47,6 +47,7 @@ class ResCompany(models.Model):
         ).exists()
         if not templates:
             return
+        # sudo: companies the current user is not logged into must be counted too.
         with_rules = {
             company.id
             for [company] in Rule.sudo()._read_group(

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from freezegun import freeze_time
 
@@ -323,4 +323,5 @@ class TestLock(OrderDeskCase):
         self.company.order_desk_reservation_days = 0
         order = self._approved(qty=1)
         self.assertFalse(order.desk_reservation_deadline)
-        self.assertTrue(timedelta)
+        self.env["sale.order"]._cron_desk_release_expired()
+        self.assertFalse(order.desk_reservation_released, "no deadline, never released")

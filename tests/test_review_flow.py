@@ -213,6 +213,9 @@ class TestReviewFlow(OrderDeskCase):
             ._render_qweb_html("order_desk.order_review_sheet", order.ids)
         )
         html = html.decode()
+        # Every rule of the company is listed with its result, the passed one included.
+        self.assertIn("commitment_date", html)
+        self.assertIn("Passed", html)
         for text in (
             order.name,
             "No payment term is set on the order.",
