@@ -2,8 +2,14 @@ from . import res_company
 from . import res_config_settings
 from . import order_desk_rule
 from . import order_desk_exception
+from . import order_desk_tracking_event
+from . import order_desk_tracking_number
+from . import order_desk_incident
 from . import product_product
 from . import stock_move
+from . import stock_rule
+from . import stock_picking
 from . import stock_warehouse_orderpoint
+from . import delivery_carrier
 from . import sale_order
 from . import sale_order_line

@@ -22,9 +22,35 @@ class ResCompany(models.Model):
         "(when neither shipped nor paid). 0 keeps it without limit.",
     )
 
+    order_desk_transit_days = fields.Integer(
+        string="Transit Days",
+        default=3,
+        help="Days a shipment is expected on the way when the order promised no date.",
+    )
+    order_desk_tracking_silence_days = fields.Integer(
+        string="Tracking Silence Alert (days)",
+        default=3,
+        help="A delivery that has left with no tracking news for this many days opens a "
+        "delay incident (0: never).",
+    )
+    order_desk_notify_customer = fields.Boolean(
+        string="Notify Customers of Shipping",
+        default=True,
+        help="E-mail the customer when a delivery leaves (with its tracking numbers), when "
+        "it is late, and when a delivery incident is opened or resolved.",
+    )
+
     _order_desk_reservation_days_positive = models.Constraint(
         "CHECK(order_desk_reservation_days >= 0)",
         "The reservation hold cannot be negative.",
+    )
+    _order_desk_transit_days_positive = models.Constraint(
+        "CHECK(order_desk_transit_days >= 0)",
+        "The transit days cannot be negative.",
+    )
+    _order_desk_tracking_silence_days_positive = models.Constraint(
+        "CHECK(order_desk_tracking_silence_days >= 0)",
+        "The tracking silence alert cannot be negative.",
     )
 
     @api.model_create_multi

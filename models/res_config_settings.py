@@ -13,3 +13,12 @@ class ResConfigSettings(models.TransientModel):
     order_desk_reservation_days = fields.Integer(
         related="company_id.order_desk_reservation_days", readonly=False
     )
+    order_desk_transit_days = fields.Integer(
+        related="company_id.order_desk_transit_days", readonly=False
+    )
+    order_desk_tracking_silence_days = fields.Integer(
+        related="company_id.order_desk_tracking_silence_days", readonly=False
+    )
+    order_desk_notify_customer = fields.Boolean(
+        related="company_id.order_desk_notify_customer", readonly=False
+    )

@@ -1,17 +1,34 @@
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, float_compare, float_is_zero
 
 DESK_STATES = [
     ("draft", "Draft"),
     ("to_review", "To Review"),
     ("approved", "Approved"),
     ("locked", "Locked"),
+    ("ready", "Ready"),
+    ("shipped", "Shipped"),
+    ("delivered", "Delivered"),
     ("cancel", "Cancelled"),
+]
+
+# Desk states of a confirmed order under the desk's edit lock: locked and everything after it.
+LOCKED_DESK_STATES = ("locked", "ready", "shipped", "delivered")
+
+# Where an order's deliveries to the customer stand, derived from its pickings.
+DESK_SHIPPING_STATES = [
+    ("none", "Nothing to Ship"),
+    ("waiting", "Being Prepared"),
+    ("ready", "Ready to Ship"),
+    ("partial", "Partially Shipped"),
+    ("shipped", "Shipped"),
+    ("delivered", "Delivered"),
 ]
 
 DESK_CHANNELS = [
@@ -47,6 +64,8 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     # Workflow
+    # Written by the desk's actions; from "locked" on, derived from the deliveries as well
+    # (editable stored compute: a write is kept until the deliveries change).
     desk_state = fields.Selection(
         DESK_STATES,
         string="Desk Status",
@@ -54,7 +73,9 @@ class SaleOrder(models.Model):
         default="draft",
         copy=False,
         index=True,
-        readonly=True,
+        compute="_compute_desk_state",
+        store=True,
+        readonly=False,
         tracking=True,
     )
     desk_channel = fields.Selection(
@@ -114,6 +135,31 @@ class SaleOrder(models.Model):
         string="Reservation",
     )
 
+    # Shipping
+    desk_shipping_state = fields.Selection(
+        DESK_SHIPPING_STATES,
+        string="Shipping",
+        compute="_compute_desk_shipping_state",
+        store=True,
+        index=True,
+        help="Where the deliveries to the customer stand: an order is shipped when every "
+        "delivery with goods has left, delivered when the carrier or the clerk confirmed "
+        "each of them.",
+    )
+    desk_shipped_percent = fields.Float(
+        string="Shipped (%)",
+        compute="_compute_desk_shipped_percent",
+        store=True,
+        aggregator="avg",
+        help="Share of the order's goods already delivered, weighted by line value.",
+    )
+    desk_incident_ids = fields.One2many(
+        "order.desk.incident", "order_id", string="Incidents", copy=False
+    )
+    desk_open_incident_count = fields.Integer(
+        string="Open Incidents", compute="_compute_desk_open_incident_count"
+    )
+
     # Review trail
     desk_submitted_user_id = fields.Many2one(
         "res.users", string="Submitted By", readonly=True, copy=False
@@ -144,6 +190,96 @@ class SaleOrder(models.Model):
             severities = set(open_exceptions.mapped("severity"))
             order.desk_has_blocking_exception = "blocking" in severities
             order.desk_has_warning_exception = "warning" in severities
+
+    @api.depends("desk_shipping_state")
+    def _compute_desk_state(self):
+        """Follow the deliveries once the order is confirmed.
+
+        A locked order becomes ready when its open deliveries are prepared, shipped when every
+        delivery with goods has left and delivered when each arrived; an unlocked (approved)
+        order only follows the goods that actually left. Other states are the desk actions'
+        and are kept.
+        """
+        for order in self:
+            current = order.desk_state
+            if current not in ("approved", *LOCKED_DESK_STATES):
+                continue
+            shipping = order.desk_shipping_state
+            if shipping in ("shipped", "delivered"):
+                order.desk_state = shipping
+            elif current != "approved":
+                order.desk_state = "ready" if shipping == "ready" else "locked"
+
+    @api.depends(
+        "picking_ids.state",
+        "picking_ids.desk_prepared",
+        "picking_ids.desk_delivered_date",
+        "picking_ids.desk_superseded",
+        "picking_ids.picking_type_code",
+        "picking_ids.location_dest_id.usage",
+        "picking_ids.move_ids.location_final_id",
+    )
+    def _compute_desk_shipping_state(self):
+        for order in self:
+            # Every leg of the goods' way to the customer (pick, pack, ship), and the legs
+            # that hand them over.
+            outbound = order.picking_ids.filtered(
+                lambda p: p.state != "cancel" and p._desk_is_outbound()
+            )
+            done = outbound.filtered(
+                lambda p: p.state == "done" and p._desk_is_customer_delivery()
+            )
+            pending = outbound.filtered(lambda p: p.state != "done")
+            arriving = done.filtered(lambda p: not p.desk_superseded)
+            if not outbound:
+                state = "none"
+            elif pending:
+                if done:
+                    state = "partial"
+                elif all(
+                    p._desk_is_customer_delivery() and p.desk_prepared for p in pending
+                ):
+                    state = "ready"
+                else:
+                    state = "waiting"
+            elif not done:
+                state = "waiting"
+            elif arriving and all(arriving.mapped("desk_delivered_date")):
+                state = "delivered"
+            else:
+                state = "shipped"
+            order.desk_shipping_state = state
+
+    @api.depends(
+        "order_line.qty_delivered",
+        "order_line.product_uom_qty",
+        "order_line.price_subtotal",
+    )
+    def _compute_desk_shipped_percent(self):
+        for order in self:
+            lines = order.order_line.filtered(
+                lambda line: (
+                    not line.display_type
+                    and line.product_id.type == "consu"
+                    and line.product_uom_qty > 0
+                    and not line.is_delivery
+                )
+            )
+            weights = [(line.price_subtotal or 0.0, line) for line in lines]
+            if not any(weight for weight, _line in weights):
+                # Free goods only: every line counts the same.
+                weights = [(1.0, line) for line in lines]
+            total = sum(weight for weight, _line in weights)
+            shipped = sum(
+                weight * min(line.qty_delivered / line.product_uom_qty, 1.0)
+                for weight, line in weights
+            )
+            order.desk_shipped_percent = 100.0 * shipped / total if total else 0.0
+
+    def _compute_desk_open_incident_count(self):
+        counts = self.env["order.desk.incident"]._desk_open_counts("order_id", self)
+        for order in self:
+            order.desk_open_incident_count = counts.get(order._origin, 0)
 
     @api.depends("picking_ids.move_ids.state", "picking_ids.move_ids.quantity")
     def _compute_desk_reservation_status(self):
@@ -177,7 +313,7 @@ class SaleOrder(models.Model):
                 is_manager and confirmed and order.desk_state == "approved"
             )
             order.can_desk_unlock = (
-                is_manager and confirmed and order.desk_state == "locked"
+                is_manager and confirmed and order.desk_state in ("locked", "ready")
             )
 
     # ------------------------------------------------------------------------------------------
@@ -207,23 +343,46 @@ class SaleOrder(models.Model):
     def _action_confirm(self):
         outside = self.filtered(lambda o: o.desk_state != "approved")
         if outside:
-            outside.write({"desk_state": "approved"})
+            outside._desk_write({"desk_state": "approved"})
             if not self.env.context.get("order_desk_approving"):
                 outside._desk_log(
                     self.env._("Confirmed outside the Order Desk review.")
                 )
         return super()._action_confirm()
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get("desk_state", "draft") != "draft" for vals in vals_list):
+            self._desk_ensure_state_write()
+        return super().create(vals_list)
+
     def write(self, vals):
+        if "desk_state" in vals:
+            self._desk_ensure_state_write()
         self._desk_ensure_unlocked(LOCKED_ORDER_FIELDS, vals)
         return super().write(vals)
+
+    def _desk_ensure_state_write(self):
+        """The desk status moves through the desk's actions only: a plain write (form, import,
+        RPC) cannot approve an order and then confirm it past the review."""
+        if not (self.env.su or self.env.context.get("order_desk_state_write")):
+            raise UserError(
+                self.env._(
+                    "The desk status changes through the Order Desk's actions only (submit, "
+                    "approve, reject, lock, unlock)."
+                )
+            )
+
+    def _desk_write(self, vals):
+        """Write the desk status (and what goes with it) from the desk's own actions."""
+        return self.with_context(order_desk_state_write=True).write(vals)
 
     def _desk_ensure_unlocked(self, protected, vals):
         """Refuse a change of a protected field of a desk-locked order, for every caller."""
         changed = [name for name in protected if name in vals]
         if not changed:
             return
-        locked = self.filtered(lambda o: o.desk_state == "locked")
+        locked = self.filtered(lambda o: o.desk_state in LOCKED_DESK_STATES)
         if locked:
             raise UserError(
                 self.env._(
@@ -236,7 +395,7 @@ class SaleOrder(models.Model):
 
     def _action_cancel(self):
         result = super()._action_cancel()
-        self.filtered(lambda o: o.desk_state != "cancel").write(
+        self.filtered(lambda o: o.desk_state != "cancel")._desk_write(
             {"desk_state": "cancel"}
         )
         return result
@@ -244,7 +403,9 @@ class SaleOrder(models.Model):
     def action_draft(self):
         cancelled = self.filtered(lambda o: o.state == "cancel")
         result = super().action_draft()
-        cancelled.filtered(lambda o: o.state == "draft").write({"desk_state": "draft"})
+        cancelled.filtered(lambda o: o.state == "draft")._desk_write(
+            {"desk_state": "draft"}
+        )
         return result
 
     # ------------------------------------------------------------------------------------------
@@ -273,7 +434,7 @@ class SaleOrder(models.Model):
         self._ensure_can_desk_submit()
         self._desk_run_checks()
         now = fields.Datetime.now()
-        self.write(
+        self._desk_write(
             {
                 "desk_state": "to_review",
                 "desk_submitted_user_id": self.env.uid,
@@ -337,7 +498,7 @@ class SaleOrder(models.Model):
                 )
             )
         reason = reason.strip()
-        self.write({"desk_state": "draft"})
+        self._desk_write({"desk_state": "draft"})
         self._desk_log_batch(
             dict.fromkeys(
                 self.ids,
@@ -384,6 +545,16 @@ class SaleOrder(models.Model):
         action["context"] = {"search_default_filter_open": 1}
         return action
 
+    def action_view_desk_incidents(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "order_desk.order_desk_incident_action"
+        )
+        action["domain"] = [("order_id", "in", self.ids)]
+        action["context"] = {
+            "default_order_id": self.id if len(self) == 1 else False,
+        }
+        return action
+
     def action_desk_lock(self):
         """Re-lock approved orders after an unlock (manager): checks again, then reserves."""
         self._ensure_desk_group(MANAGER_GROUP)
@@ -403,13 +574,14 @@ class SaleOrder(models.Model):
         self._ensure_desk_group(MANAGER_GROUP)
         if not isinstance(reason, str) or not reason.strip():
             raise UserError(self.env._("Give the reason for unlocking the order."))
-        if wrong := self._desk_orders_not_in("locked"):
+        if wrong := self._desk_orders_not_in("locked", "ready"):
             raise UserError(
                 self.env._(
-                    "Only locked orders can be unlocked: %(orders)s.", orders=wrong
+                    "Only locked orders not yet shipped can be unlocked: %(orders)s.",
+                    orders=wrong,
                 )
             )
-        self.write({"desk_state": "approved"})
+        self._desk_write({"desk_state": "approved"})
         self.filtered("locked").action_unlock()
         self._desk_log_batch(
             dict.fromkeys(
@@ -520,10 +692,10 @@ class SaleOrder(models.Model):
         # The desk actions write the orders: the caller must be allowed to.
         self.check_access("write")
 
-    def _desk_orders_not_in(self, desk_state):
-        """Names (with their desk status) of the orders of ``self`` not in ``desk_state``."""
+    def _desk_orders_not_in(self, *desk_states):
+        """Names (with their desk status) of the orders of ``self`` not in ``desk_states``."""
         labels = dict(self._fields["desk_state"]._description_selection(self.env))
-        wrong = self.filtered(lambda o: o.desk_state != desk_state)
+        wrong = self.filtered(lambda o: o.desk_state not in desk_states)
         return ", ".join(f"{o.name} ({labels[o.desk_state]})" for o in wrong)
 
     def _ensure_can_desk_submit(self):
@@ -637,7 +809,7 @@ class SaleOrder(models.Model):
         self.with_context(
             order_desk_approving=True, order_desk_defer_reservation=True
         ).action_confirm()
-        self.write(
+        self._desk_write(
             {
                 "desk_state": "approved",
                 "desk_approved_user_id": self.env.uid,
@@ -654,7 +826,7 @@ class SaleOrder(models.Model):
     def _desk_lock(self):
         """Lock confirmed orders (Odoo's lock and the desk's) and reserve their stock."""
         self.filtered(lambda o: not o.locked).action_lock()
-        self.write(
+        self._desk_write(
             {
                 "desk_state": "locked",
                 "desk_locked_date": fields.Datetime.now(),
@@ -663,6 +835,8 @@ class SaleOrder(models.Model):
         )
         self._desk_set_deadline()
         self._desk_reserve()
+        # A re-locked order may already be prepared or partly shipped: follow its deliveries.
+        self.env.add_to_compute(self._fields["desk_state"], self)
         self._desk_log_batch(
             dict.fromkeys(
                 self.ids, self.env._("Locked and stock reserved by the Order Desk.")
@@ -768,3 +942,92 @@ class SaleOrder(models.Model):
             self._message_log_batch(
                 {res_id: Markup("<p>%s</p>") % body for res_id, body in bodies.items()}
             )
+
+    def _desk_create_refunds(self, quantities, reference):
+        """Draft credit notes giving back the invoiced price of ``quantities``.
+
+        ``quantities`` maps sale order lines of ``self`` to a quantity in the line's unit.
+        The posted customer invoices of those lines are reversed with Odoo's own reversal
+        (prices, discounts, taxes and accounts as invoiced) and each reversal keeps only
+        the lines and quantities asked, taken from the latest invoice first. Refuses a
+        quantity beyond what is invoiced net of credit notes. Shared by incidents and
+        returns; returns the draft credit notes.
+        """
+        precision = self.env["decimal.precision"].precision_get("Product Unit")
+        plan = {}
+        for sale_line, quantity in quantities.items():
+            if sale_line.order_id not in self:
+                raise UserError(
+                    self.env._(
+                        "%(product)s is not a line of %(orders)s.",
+                        product=sale_line.display_name,
+                        orders=", ".join(self.mapped("name")),
+                    )
+                )
+            if (
+                float_compare(
+                    quantity, sale_line.qty_invoiced, precision_digits=precision
+                )
+                > 0
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(product)s: %(quantity)s to refund, but only %(invoiced)s "
+                        "invoiced (net of credit notes).",
+                        product=sale_line.product_id.display_name,
+                        quantity=quantity,
+                        invoiced=sale_line.qty_invoiced,
+                    )
+                )
+            invoice_lines = sale_line.invoice_lines.filtered(
+                lambda line: (
+                    line.move_id.state == "posted"
+                    and line.move_id.move_type == "out_invoice"
+                    and line.display_type == "product"
+                )
+            ).sorted(lambda line: (line.move_id.date, line.id), reverse=True)
+            remaining = quantity
+            for invoice_line in invoice_lines:
+                if float_is_zero(remaining, precision_digits=precision):
+                    break
+                available = invoice_line.product_uom_id._compute_quantity(
+                    invoice_line.quantity, sale_line.product_uom_id
+                )
+                taken = min(remaining, available)
+                if taken > 0:
+                    plan[invoice_line] = sale_line.product_uom_id._compute_quantity(
+                        taken, invoice_line.product_uom_id
+                    )
+                    remaining -= taken
+            if not float_is_zero(remaining, precision_digits=precision):
+                raise UserError(
+                    self.env._(
+                        "%(product)s: no posted invoice holds the quantity to refund.",
+                        product=sale_line.product_id.display_name,
+                    )
+                )
+        if not plan:
+            raise UserError(self.env._("Nothing to refund: give the quantities first."))
+        invoice_lines = self.env["account.move.line"].union(*plan)
+        invoices = invoice_lines.move_id
+        # sudo: a draft credit note is a proposal that an accountant reviews and posts; the
+        # desk user who decided it needs no Accounting rights to prepare it.
+        refunds = invoices.sudo()._reverse_moves(
+            [{"ref": reference} for _invoice in invoices], cancel=False
+        )
+        for invoice, refund in zip(invoices, refunds, strict=True):
+            # The reversal copies the lines in order with their sale lines.
+            pairs = defaultdict(list)
+            for line in refund.invoice_line_ids.sorted(lambda ln: (ln.sequence, ln.id)):
+                pairs[line.sale_line_ids].append(line)
+            commands = []
+            for line in invoice.invoice_line_ids.sorted(
+                lambda ln: (ln.sequence, ln.id)
+            ):
+                copy = pairs[line.sale_line_ids].pop(0)
+                if line in plan:
+                    commands.append(Command.update(copy.id, {"quantity": plan[line]}))
+                else:
+                    commands.append(Command.unlink(copy.id))
+            refund.write({"invoice_line_ids": commands})
+        return refunds.with_env(self.env)

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .sale_order import LOCKED_DESK_STATES
+
 # Line fields a desk-locked order protects.
 LOCKED_LINE_FIELDS = (
     "product_id",
@@ -87,6 +89,15 @@ class SaleOrderLine(models.Model):
             for move in moves
         )
 
+    def _get_outgoing_incoming_moves(self, strict=True):
+        # Reshipments after an incident replace goods already counted as delivered: they
+        # must not count again (nor be invoiced again).
+        outgoing, incoming = super()._get_outgoing_incoming_moves(strict=strict)
+        return (
+            outgoing.filtered(lambda m: not m.desk_incident_id),
+            incoming.filtered(lambda m: not m.desk_incident_id),
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
         order_ids = {
@@ -101,7 +112,7 @@ class SaleOrderLine(models.Model):
             locked = (
                 self.env["sale.order"]
                 .browse(order_ids)
-                .filtered(lambda o: o.desk_state == "locked")
+                .filtered(lambda o: o.desk_state in LOCKED_DESK_STATES)
             )
             if locked:
                 raise UserError(
@@ -118,7 +129,8 @@ class SaleOrderLine(models.Model):
         if changed:
             locked = self.filtered(
                 lambda line: (
-                    line.order_id.desk_state == "locked" and not line.display_type
+                    line.order_id.desk_state in LOCKED_DESK_STATES
+                    and not line.display_type
                 )
             )
             if locked:

@@ -4,3 +4,11 @@ from . import test_security
 from . import test_batch
 from . import test_lock
 from . import test_concurrency
+from . import test_shipping_state
+from . import test_tracking
+from . import test_tracking_webhook
+from . import test_incident
+from . import test_delay
+from . import test_portal_tracking
+from . import test_shipping_docs
+from . import test_tours

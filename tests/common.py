@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import Form, TransactionCase, new_test_user
 
 
 class OrderDeskCase(TransactionCase):
@@ -111,3 +111,53 @@ class OrderDeskCase(TransactionCase):
         return order.desk_exception_ids.filtered(lambda e: e.state == "open").mapped(
             "message"
         )
+
+    # Shipping helpers ---------------------------------------------------------------------------
+    def _approved(self, qty=2, product=None, **vals):
+        """An order submitted by the clerk and approved (locked, reserved) by the manager."""
+        order = self._order(lines=[(product or self.product, qty, {})], **vals)
+        order.with_user(self.clerk).action_desk_submit()
+        order.with_user(self.manager).action_desk_approve()
+        return order
+
+    def _deliveries(self, order):
+        return order.picking_ids.filtered(
+            lambda p: p.picking_type_code == "outgoing" and p.state != "cancel"
+        )
+
+    def _pick(self, picking, quantities=None):
+        """The warehouse marks the goods of ``picking`` picked (all, or ``quantities``
+        per product)."""
+        for move in picking.move_ids.filtered(
+            lambda m: m.state not in ("done", "cancel")
+        ):
+            quantity = (quantities or {}).get(move.product_id, move.product_uom_qty)
+            move.quantity = quantity
+            move.picked = True
+
+    def _validate(self, picking, quantities=None, backorder=True):
+        """Validate ``picking`` as the warehouse does, creating a backorder for what is
+        left (or not)."""
+        self._pick(picking, quantities)
+        result = picking.button_validate()
+        if isinstance(result, dict) and result.get("res_model") == (
+            "stock.backorder.confirmation"
+        ):
+            wizard = Form(
+                self.env["stock.backorder.confirmation"].with_context(
+                    **result["context"]
+                )
+            ).save()
+            if backorder:
+                wizard.process()
+            else:
+                wizard.process_cancel_backorder()
+        return picking
+
+    def _shipped(self, qty=2, ref="SF0001", **vals):
+        """A locked order whose delivery has left with tracking number ``ref``."""
+        order = self._approved(qty=qty, **vals)
+        picking = self._deliveries(order)
+        picking.carrier_tracking_ref = ref
+        self._validate(picking)
+        return order, picking

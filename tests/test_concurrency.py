@@ -11,9 +11,8 @@ from odoo.service.model import (
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 
-@tagged("post_install", "-at_install")
-class TestConcurrentApproval(TransactionCase):
-    """Competing approvals in real, separate transactions committed at the same time.
+class ConcurrentCase(TransactionCase):
+    """Real, separate transactions committed at the same time.
 
     The data is committed through cursors of their own (the test's cursor would hide it from
     the other transactions) and stays in the test database, under names of its own.
@@ -22,6 +21,63 @@ class TestConcurrentApproval(TransactionCase):
     def _committed(self, func):
         with self.registry.cursor() as cr:
             return func(api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True}))
+
+    def _run_concurrently(self, user_id, calls):
+        """Run ``calls`` ({key: func(env)}) each in its own thread and transaction, all
+        started together, each retried as Odoo's RPC layer does. Returns {key: outcome}."""
+        barrier = threading.Barrier(len(calls))
+        outcomes = {}
+        # Cursors and environments are made here: the first environment of a cursor looks
+        # the registry up under a lock that this (the test runner's) thread holds.
+        envs = {
+            key: api.Environment(
+                self.registry.cursor(), user_id, {"tracking_disable": True}
+            )
+            for key in calls
+        }
+
+        def run(key):
+            env = envs[key]
+            with env.cr:
+                barrier.wait(timeout=30)
+                try:
+                    outcomes[key] = self._retrying(lambda: calls[key](env), env)
+                except Exception as exc:
+                    # Reported by the assertions; the rollback leaves nothing half-written.
+                    env.cr.rollback()
+                    outcomes[key] = f"refused: {exc}"
+
+        threads = [threading.Thread(target=run, args=(key,)) for key in calls]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        return outcomes
+
+    @staticmethod
+    def _retrying(func, env):
+        """What ``odoo.service.model.retrying`` does for every RPC call: roll back and call
+        again on a serialization failure, up to the same number of tries. (Its own
+        ``Transaction.reset`` looks the registry up under a lock the test runner holds, so
+        the cache is cleared here instead; the registry does not change meanwhile.)
+        Returns ``(result, try number)``."""
+        for tryno in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
+            try:
+                result = func()
+                env.cr.flush()
+                return result, tryno
+            except (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, ConcurrencyError):
+                env.cr.rollback()
+                env.transaction.clear()
+                if tryno == MAX_TRIES_ON_CONCURRENCY_FAILURE:
+                    raise
+                time.sleep(random.uniform(0.0, 0.2 * 2**tryno))
+        return None, 0
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentApproval(ConcurrentCase):
+    """Competing approvals in real, separate transactions committed at the same time."""
 
     def _setup(self, tag, stock, quantities):
         def build(env):
@@ -83,55 +139,21 @@ class TestConcurrentApproval(TransactionCase):
 
     def _approve_concurrently(self, manager_id, order_ids):
         """Each order approved by its own thread and transaction, all started together."""
-        barrier = threading.Barrier(len(order_ids))
-        outcomes = {}
-
-        # Cursors and environments are made here: the first environment of a cursor looks
-        # the registry up under a lock that this (the test runner's) thread holds.
-        envs = {
-            order_id: api.Environment(
-                self.registry.cursor(), manager_id, {"tracking_disable": True}
-            )
-            for order_id in order_ids
-        }
 
         def approve(order_id):
-            env = envs[order_id]
-            with env.cr:
-                order = env["sale.order"].browse(order_id)
-                barrier.wait(timeout=30)
-                try:
-                    outcomes[order_id] = self._retrying(order.action_desk_approve, env)
-                except Exception as exc:
-                    # Reported by the assertions; the rollback leaves nothing half-written.
-                    env.cr.rollback()
-                    outcomes[order_id] = f"refused: {exc}"
+            return lambda env: env["sale.order"].browse(order_id).action_desk_approve()
 
-        threads = [threading.Thread(target=approve, args=(oid,)) for oid in order_ids]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-        return outcomes
-
-    @staticmethod
-    def _retrying(func, env):
-        """What ``odoo.service.model.retrying`` does for every RPC call: roll back and call
-        again on a serialization failure, up to the same number of tries. (Its own
-        ``Transaction.reset`` looks the registry up under a lock the test runner holds, so
-        the cache is cleared here instead; the registry does not change meanwhile.)"""
-        for tryno in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
-            try:
-                func()
-                env.cr.flush()
-                return "approved" if tryno == 1 else "approved after retry"
-            except (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, ConcurrencyError):
-                env.cr.rollback()
-                env.transaction.clear()
-                if tryno == MAX_TRIES_ON_CONCURRENCY_FAILURE:
-                    raise
-                time.sleep(random.uniform(0.0, 0.2 * 2**tryno))
-        return "unreachable"
+        outcomes = self._run_concurrently(
+            manager_id, {order_id: approve(order_id) for order_id in order_ids}
+        )
+        return {
+            order_id: (
+                outcome
+                if isinstance(outcome, str)
+                else ("approved" if outcome[1] == 1 else "approved after retry")
+            )
+            for order_id, outcome in outcomes.items()
+        }
 
     def _state(self, product_id, location_id, order_ids):
         def read(env):
@@ -199,3 +221,62 @@ class TestConcurrentApproval(TransactionCase):
         self.assertEqual(sum(reserved), 5, "the five units went to five orders")
         self.assertEqual(sorted(set(reserved)), [0, 1] if len(locked) > 5 else [1])
         self.assertEqual(sum(r for _q, r in state["quants"]), 5)
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentTracking(ConcurrentCase):
+    """The same carrier events brought twice at the same moment are recorded once."""
+
+    def test_same_events_twice_at_once(self):
+        def build(env):
+            company = env.ref("base.main_company")
+            picking_type = (
+                env["stock.warehouse"]
+                .search([("company_id", "=", company.id)], limit=1)
+                .out_type_id
+            )
+            picking = env["stock.picking"].create(
+                {
+                    "picking_type_id": picking_type.id,
+                    "location_id": picking_type.default_location_src_id.id,
+                    "location_dest_id": env.ref("stock.stock_location_customers").id,
+                    "carrier_tracking_ref": "CONCURRENCY-TRK-1",
+                    "origin": "Concurrency tracking",
+                }
+            )
+            clerk = new_test_user(
+                env, login="od_conc_tracking", groups="order_desk.group_order_desk_user"
+            )
+            return picking.id, clerk.id
+
+        picking_id, clerk_id = self._committed(build)
+        events = [
+            {
+                "tracking_ref": "CONCURRENCY-TRK-1",
+                "event_date": f"2026-11-19 0{hour}:00",
+                "status": "in_transit",
+            }
+            for hour in range(1, 6)
+        ]
+
+        def add(env):
+            return env["stock.picking"].desk_add_tracking_events(events)
+
+        outcomes = self._run_concurrently(clerk_id, {"first": add, "second": add})
+        self.assertFalse(
+            [outcome for outcome in outcomes.values() if isinstance(outcome, str)],
+            outcomes,
+        )
+        results = sorted(outcome for outcome in outcomes.values())
+        self.assertEqual(
+            [new for new, _tryno in results], [0, 5], f"one call records, {outcomes}"
+        )
+        self.assertTrue(
+            any(tryno > 1 for _new, tryno in results), "the later call was retried"
+        )
+        count = self._committed(
+            lambda env: env["order.desk.tracking.event"].search_count(
+                [("picking_id", "=", picking_id)]
+            )
+        )
+        self.assertEqual(count, 5)

@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .common import OrderDeskCase
@@ -82,3 +82,61 @@ class TestSecurity(OrderDeskCase):
         self.assertEqual(self.order_a.desk_exception_ids.state, "open")
         self.rule_a.with_user(self.manager).write({"severity": "warning"})
         self.assertEqual(self.rule_a.severity, "warning")
+
+    def test_shipping_records_are_company_bound(self):
+        self._set_stock(self.product, 10)
+        _order, picking = self._shipped(qty=1, ref="SEC-A")
+        picking.desk_add_tracking_events(
+            [
+                {
+                    "tracking_ref": "SEC-A",
+                    "event_date": "2026-11-19 08:00",
+                    "status": "in_transit",
+                }
+            ]
+        )
+        incident = self.env["order.desk.incident"].create(
+            {"incident_type": "damage", "picking_id": picking.id}
+        )
+        for model, records in (
+            ("order.desk.tracking.event", picking.desk_tracking_event_ids),
+            ("order.desk.tracking.number", picking.desk_tracking_number_ids),
+            ("order.desk.incident", incident),
+            ("order.desk.incident.line", incident.line_ids),
+        ):
+            with self.subTest(model=model):
+                self.assertTrue(records)
+                self.assertFalse(self.env[model].with_user(self.clerk_b).search([]))
+                with self.assertRaises(AccessError):
+                    records.with_user(self.clerk_b).read(["company_id"])
+                self.assertEqual(
+                    self.env[model]
+                    .with_user(self.clerk)
+                    .search([("id", "in", records.ids)]),
+                    records,
+                )
+        # Company B's clerk cannot add events to company A's delivery by its number either.
+        with self.assertRaisesRegex(ValidationError, "unknown tracking number SEC-A"):
+            self.env["stock.picking"].with_user(self.clerk_b).desk_add_tracking_events(
+                [
+                    {
+                        "tracking_ref": "SEC-A",
+                        "event_date": "2026-11-19 09:00",
+                        "status": "delivered",
+                    }
+                ]
+            )
+        with self.assertRaises(AccessError):
+            incident.with_user(self.clerk_b).action_start()
+
+    def test_desk_state_cannot_be_written_around_the_review(self):
+        order = self._order().with_user(self.clerk)
+        with self.assertRaisesRegex(UserError, "Order Desk's actions only"):
+            order.write({"desk_state": "approved"})
+        with self.assertRaisesRegex(UserError, "Order Desk's actions only"):
+            self.env["sale.order"].with_user(self.clerk).create(
+                {"partner_id": self.customer.id, "desk_state": "approved"}
+            )
+        with self.assertRaisesRegex(UserError, "must be approved on the Order Desk"):
+            order.action_confirm()
+        self.assertEqual((order.desk_state, order.state), ("draft", "draft"))

@@ -1,0 +1,36 @@
+import secrets
+
+from odoo import fields, models
+from odoo.exceptions import AccessError
+
+MANAGER_GROUP = "order_desk.group_order_desk_manager"
+
+
+class DeliveryCarrier(models.Model):
+    _inherit = "delivery.carrier"
+
+    desk_webhook_token = fields.Char(
+        string="Tracking Webhook Token",
+        copy=False,
+        groups="order_desk.group_order_desk_manager",
+        help="The secret the carrier sends with its tracking events to the Order Desk "
+        "webhook. Empty: the webhook refuses this carrier.",
+    )
+
+    def action_desk_generate_webhook_token(self):
+        """Give the carriers a new webhook secret (the old one stops working)."""
+        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
+            raise AccessError(self.env._("Only an Order Desk manager can do this."))
+        self.check_access("write")
+        for carrier in self:
+            # sudo: the token field is readable by desk managers only, checked above.
+            carrier.sudo().desk_webhook_token = secrets.token_urlsafe(32)
+        return True
+
+    def _desk_check_webhook_token(self, token):
+        """Whether ``token`` is this carrier's webhook secret, in constant time."""
+        self.ensure_one()
+        expected = self.sudo().desk_webhook_token
+        if not expected or not isinstance(token, str):
+            return False
+        return secrets.compare_digest(expected.encode(), token.encode())

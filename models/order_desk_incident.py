@@ -1,0 +1,692 @@
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL, float_is_zero
+
+INCIDENT_TYPES = [
+    ("stock_out", "Stock-out"),
+    ("damage", "Damage"),
+    ("lost", "Lost"),
+    ("delay", "Delay"),
+    ("complaint", "Complaint"),
+    ("address", "Address Problem"),
+    ("other", "Other"),
+]
+
+INCIDENT_STATES = [
+    ("open", "Open"),
+    ("in_progress", "In Progress"),
+    ("resolved", "Resolved"),
+    ("cancelled", "Cancelled"),
+]
+
+RESOLUTIONS = [
+    ("reship", "Reship"),
+    ("replace", "Replace"),
+    ("refund", "Refund"),
+    ("compensate", "Compensate"),
+    ("none", "No Action"),
+]
+
+INCIDENT_ORIGINS = [
+    ("manual", "Manual"),
+    ("tracking", "Carrier Tracking"),
+    ("delay_check", "Delay Check"),
+]
+
+USER_GROUP = "order_desk.group_order_desk_user"
+MANAGER_GROUP = "order_desk.group_order_desk_manager"
+
+# Resolutions that send goods again, and those that give money back (a manager's call).
+SHIPPING_RESOLUTIONS = ("reship", "replace")
+MONEY_RESOLUTIONS = ("refund", "compensate")
+
+
+class OrderDeskIncident(models.Model):
+    _name = "order.desk.incident"
+    _description = "Order Desk Delivery Incident"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_deadline, id desc"
+    _check_company_auto = True
+
+    # Identification
+    name = fields.Char(
+        string="Reference",
+        required=True,
+        readonly=True,
+        copy=False,
+        default=lambda self: self.env._("New"),
+        index="trigram",
+    )
+    incident_type = fields.Selection(
+        INCIDENT_TYPES, string="Type", required=True, tracking=True
+    )
+    origin = fields.Selection(
+        INCIDENT_ORIGINS,
+        string="Detected By",
+        required=True,
+        default="manual",
+        readonly=True,
+    )
+    state = fields.Selection(
+        INCIDENT_STATES,
+        string="Status",
+        required=True,
+        default="open",
+        index=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+
+    # What it is about
+    order_id = fields.Many2one(
+        "sale.order",
+        string="Sales Order",
+        index=True,
+        check_company=True,
+        tracking=True,
+    )
+    picking_id = fields.Many2one(
+        "stock.picking",
+        string="Delivery",
+        index=True,
+        check_company=True,
+        domain="[('picking_type_code', '=', 'outgoing'), ('sale_id', '=?', order_id)]",
+        tracking=True,
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        compute="_compute_partner_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index=True,
+        tracking=True,
+    )
+    description = fields.Text()
+    line_ids = fields.One2many(
+        "order.desk.incident.line", "incident_id", string="Affected Goods", copy=True
+    )
+
+    # Handling
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        default=lambda self: self.env.user,
+        domain="[('share', '=', False)]",
+        tracking=True,
+    )
+    date_deadline = fields.Date(
+        string="Deadline",
+        default=lambda self: fields.Date.context_today(self) + timedelta(days=2),
+        tracking=True,
+    )
+    notify_customer = fields.Boolean(
+        compute="_compute_notify_customer",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="E-mail the customer when the incident is opened and when it is resolved.",
+    )
+
+    # Resolution
+    resolution = fields.Selection(RESOLUTIONS, tracking=True)
+    resolution_note = fields.Text()
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
+    compensation_amount = fields.Monetary(
+        currency_field="currency_id",
+        help="With the 'Compensate' resolution: the amount of the draft credit note.",
+    )
+    resolved_date = fields.Datetime(string="Resolved On", readonly=True, copy=False)
+    resolved_user_id = fields.Many2one(
+        "res.users", string="Resolved By", readonly=True, copy=False
+    )
+    new_picking_ids = fields.Many2many(
+        "stock.picking",
+        "order_desk_incident_new_picking_rel",
+        "incident_id",
+        "picking_id",
+        string="New Deliveries",
+        readonly=True,
+        copy=False,
+    )
+    refund_move_ids = fields.Many2many(
+        "account.move",
+        "order_desk_incident_refund_move_rel",
+        "incident_id",
+        "move_id",
+        string="Credit Notes",
+        readonly=True,
+        copy=False,
+    )
+
+    # Button visibility (the server checks are the real ones)
+    can_cancel = fields.Boolean(compute="_compute_can_cancel")
+
+    @api.depends("order_id", "picking_id")
+    def _compute_partner_id(self):
+        for incident in self:
+            partner = incident.order_id.partner_id or incident.picking_id.partner_id
+            if partner:
+                incident.partner_id = partner
+
+    @api.depends("company_id")
+    def _compute_notify_customer(self):
+        for incident in self:
+            incident.notify_customer = incident.company_id.order_desk_notify_customer
+
+    @api.depends("order_id.currency_id", "company_id.currency_id")
+    def _compute_currency_id(self):
+        for incident in self:
+            incident.currency_id = (
+                incident.order_id.currency_id or incident.company_id.currency_id
+            )
+
+    @api.depends("state", "create_uid")
+    @api.depends_context("uid")
+    def _compute_can_cancel(self):
+        for incident in self:
+            incident.can_cancel = incident.state in ("open", "in_progress") and (
+                incident._desk_may_cancel()
+            )
+
+    @api.onchange("order_id")
+    def _onchange_order_id(self):
+        if self.picking_id and self.picking_id.sale_id != self.order_id:
+            self.picking_id = False
+
+    @api.onchange("picking_id")
+    def _onchange_picking_id(self):
+        if self.picking_id.sale_id:
+            self.order_id = self.picking_id.sale_id
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        pickings = self.env["stock.picking"].browse(
+            {vals["picking_id"] for vals in vals_list if vals.get("picking_id")}
+        )
+        order_by_picking = {picking.id: picking.sale_id.id for picking in pickings}
+        unnamed = []
+        for vals in vals_list:
+            if vals.get("picking_id") and not vals.get("order_id"):
+                vals["order_id"] = order_by_picking[vals["picking_id"]]
+            if vals.get("name", self.env._("New")) == self.env._("New"):
+                unnamed.append(vals)
+        for vals, name in zip(
+            unnamed, self._desk_next_names(len(unnamed)), strict=True
+        ):
+            vals["name"] = name
+        incidents = super().create(vals_list)
+        incidents._desk_default_lines()
+        incidents.filtered("notify_customer")._desk_notify(
+            "order_desk.mail_template_desk_incident_opened"
+        )
+        return incidents
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_active(self):
+        active = self.filtered(lambda i: i.state not in ("cancelled",))
+        if active:
+            raise UserError(
+                self.env._(
+                    "Only cancelled incidents can be deleted: %(incidents)s.",
+                    incidents=", ".join(active.mapped("name")),
+                )
+            )
+
+    # ------------------------------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------------------------------
+    def action_start(self):
+        """Someone works on the incidents now (clerk)."""
+        self._ensure_incident_user()
+        self._ensure_state(
+            ("open",),
+            lambda names: self.env._(
+                "Only open incidents can be started: %(incidents)s.", incidents=names
+            ),
+        )
+        self.write({"state": "in_progress"})
+        return True
+
+    def action_resolve(self):
+        """Close the incidents with their resolution (clerk; refunds and compensation need a
+        manager). Reship and replace create the new deliveries through Odoo's procurement,
+        refund and compensate prepare draft credit notes; all of it or nothing."""
+        self._ensure_incident_user()
+        self._ensure_state(
+            ("open", "in_progress"),
+            lambda names: self.env._(
+                "Only open incidents can be resolved: %(incidents)s.", incidents=names
+            ),
+        )
+        for incident in self:
+            if not incident.resolution:
+                raise UserError(
+                    self.env._(
+                        "Choose how incident %(incident)s was resolved.",
+                        incident=incident.name,
+                    )
+                )
+            if not (incident.resolution_note or "").strip():
+                raise UserError(
+                    self.env._(
+                        "Write a resolution note for incident %(incident)s.",
+                        incident=incident.name,
+                    )
+                )
+        money = self.filtered(lambda i: i.resolution in MONEY_RESOLUTIONS)
+        if money and not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
+            raise AccessError(
+                self.env._(
+                    "Only an Order Desk manager can resolve an incident with a refund or a "
+                    "compensation: %(incidents)s.",
+                    incidents=", ".join(money.mapped("name")),
+                )
+            )
+        self.filtered(lambda i: i.resolution in SHIPPING_RESOLUTIONS)._desk_reship()
+        self.filtered(lambda i: i.resolution == "refund")._desk_refund()
+        self.filtered(lambda i: i.resolution == "compensate")._desk_compensate()
+        self.write(
+            {
+                "state": "resolved",
+                "resolved_date": fields.Datetime.now(),
+                "resolved_user_id": self.env.uid,
+            }
+        )
+        self.filtered("notify_customer")._desk_notify(
+            "order_desk.mail_template_desk_incident_resolved"
+        )
+        return True
+
+    def action_cancel(self):
+        """Drop incidents that need no handling. Clerks cancel their own; a manager any."""
+        self._ensure_incident_user()
+        self._ensure_state(
+            ("open", "in_progress"),
+            lambda names: self.env._(
+                "Only open incidents can be cancelled: %(incidents)s.", incidents=names
+            ),
+        )
+        others = self.filtered(lambda i: not i._desk_may_cancel())
+        if others:
+            raise AccessError(
+                self.env._(
+                    "Only an Order Desk manager can cancel an incident somebody else "
+                    "opened: %(incidents)s.",
+                    incidents=", ".join(others.mapped("name")),
+                )
+            )
+        self.write({"state": "cancelled"})
+        return True
+
+    def action_reopen(self):
+        """Open cancelled incidents again (manager)."""
+        self._ensure_incident_user(MANAGER_GROUP)
+        self._ensure_state(
+            ("cancelled",),
+            lambda names: self.env._(
+                "Only cancelled incidents can be reopened: %(incidents)s.",
+                incidents=names,
+            ),
+        )
+        self.write({"state": "open"})
+        return True
+
+    def action_view_new_pickings(self):
+        return self._desk_view_records(
+            self.new_picking_ids, "stock.action_picking_tree_all"
+        )
+
+    def action_view_refunds(self):
+        return self._desk_view_records(
+            self.refund_move_ids, "account.action_move_out_refund_type"
+        )
+
+    def _desk_view_records(self, records, xmlid):
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = [("id", "in", records.ids)]
+        action["context"] = {"create": False}
+        if len(records) == 1:
+            action["views"] = [(False, "form")]
+            action["res_id"] = records.id
+        return action
+
+    # ------------------------------------------------------------------------------------------
+    # Guards
+    # ------------------------------------------------------------------------------------------
+    def _ensure_incident_user(self, group=USER_GROUP):
+        if not (self.env.su or self.env.user.has_group(group)):
+            if group == MANAGER_GROUP:
+                raise AccessError(self.env._("Only an Order Desk manager can do this."))
+            raise AccessError(self.env._("Only Order Desk users can do this."))
+        self.check_access("write")
+
+    def _ensure_state(self, states, message):
+        """Refuse when an incident of ``self`` is not in ``states``; ``message(names)``
+        gives the translated refusal."""
+        wrong = self.filtered(lambda i: i.state not in states)
+        if wrong:
+            raise UserError(message(", ".join(wrong.mapped("name"))))
+
+    def _desk_may_cancel(self):
+        self.ensure_one()
+        user = self.env.user
+        return (
+            self.env.su
+            or user.has_group(MANAGER_GROUP)
+            or (self.create_uid == user and user.has_group(USER_GROUP))
+        )
+
+    # ------------------------------------------------------------------------------------------
+    # Business helpers
+    # ------------------------------------------------------------------------------------------
+    @api.model
+    def _desk_open_counts(self, field_name, records):
+        """``{record: number of open incidents}`` for orders or deliveries, one query."""
+        return dict(
+            self._read_group(
+                [
+                    (field_name, "in", records.ids),
+                    ("state", "in", ("open", "in_progress")),
+                ],
+                groupby=[field_name],
+                aggregates=["__count"],
+            )
+        )
+
+    @api.model
+    def _desk_next_names(self, count):
+        """``count`` references from the incident sequence, drawn in one query when it is a
+        plain PostgreSQL sequence (an import or the delay check opens many at once)."""
+        if not count:
+            return []
+        # sudo: the sequence is the incidents' own; drawing a number needs no Settings rights.
+        sequence = (
+            self.env["ir.sequence"]
+            .sudo()
+            .search(
+                [
+                    ("code", "=", "order.desk.incident"),
+                    ("company_id", "in", (self.env.company.id, False)),
+                ],
+                order="company_id",
+                limit=1,
+            )
+        )
+        if not sequence:
+            return [self.env._("New")] * count
+        if (
+            count == 1
+            or sequence.implementation != "standard"
+            or sequence.use_date_range
+        ):
+            return [sequence._next() for _index in range(count)]
+        self.env.cr.execute(
+            SQL(
+                "SELECT nextval(%s) FROM generate_series(1, %s)",
+                f"ir_sequence_{sequence.id:03d}",
+                count,
+            )
+        )
+        return [sequence.get_next_char(number) for (number,) in self.env.cr.fetchall()]
+
+    def _desk_default_lines(self):
+        """The goods of the delivery, when an incident about a delivery lists none."""
+        vals_list = []
+        for incident in self.filtered(lambda i: i.picking_id and not i.line_ids):
+            for move in incident.picking_id.move_ids.filtered(
+                lambda m: m.state != "cancel" and m.sale_line_id
+            ):
+                quantity = (
+                    move.quantity if move.state == "done" else move.product_uom_qty
+                )
+                vals_list.append(
+                    {
+                        "incident_id": incident.id,
+                        "sale_line_id": move.sale_line_id.id,
+                        "quantity": move.product_uom._compute_quantity(
+                            quantity, move.sale_line_id.product_uom_id
+                        ),
+                    }
+                )
+        self.env["order.desk.incident.line"].create(vals_list)
+
+    def _desk_lines_to_act_on(self):
+        """The incident's lines with a quantity; refuses an incident with none."""
+        self.ensure_one()
+        lines = self.line_ids.filtered(lambda line: line.quantity > 0)
+        if not self.order_id or not lines:
+            raise UserError(
+                self.env._(
+                    "Incident %(incident)s: list the goods affected (order lines and "
+                    "quantities) first.",
+                    incident=self.name,
+                )
+            )
+        return lines
+
+    def _desk_reship(self):
+        """Ship the affected goods again through Odoo's procurement (the order's routes and
+        warehouse). The new moves are marked with the incident: they do not count again as
+        delivered on the order lines, so the customer is not invoiced twice."""
+        if not self:
+            return
+        Rule = self.env["stock.rule"]
+        procurements = []
+        for incident in self:
+            lines = incident._desk_lines_to_act_on()
+            not_goods = lines.filtered(lambda line: line.product_id.type != "consu")
+            if not_goods:
+                raise UserError(
+                    self.env._(
+                        "Incident %(incident)s: %(product)s is not a good that can be "
+                        "shipped.",
+                        incident=incident.name,
+                        product=not_goods[0].product_id.display_name,
+                    )
+                )
+            order = incident.order_id
+            if not order.stock_reference_ids:
+                # sudo: the stock reference links the order to its transfers, as Odoo's own
+                # confirmation makes it.
+                self.env["stock.reference"].sudo().create(
+                    order.order_line[:1]._prepare_reference_vals()
+                )
+            now = fields.Datetime.now()
+            for line in lines:
+                sale_line = line.sale_line_id.with_company(order.company_id)
+                values = sale_line._prepare_procurement_values()
+                values.update(
+                    {
+                        "date_planned": now,
+                        "date_deadline": now,
+                        "desk_incident_id": incident.id,
+                    }
+                )
+                quantity, uom = sale_line.product_uom_id._adjust_uom_quantities(
+                    line.quantity, sale_line.product_id.uom_id
+                )
+                procurements.append(
+                    Rule.Procurement(
+                        sale_line.product_id,
+                        quantity,
+                        uom,
+                        sale_line._get_location_final(),
+                        sale_line.product_id.display_name,
+                        incident.name,
+                        order.company_id,
+                        values,
+                    )
+                )
+        # sudo: as Odoo's own order confirmation (stock rules run as superuser), the new
+        # deliveries follow from a decision the desk user was allowed to make.
+        Rule.sudo().run(procurements)
+        moves = (
+            self.env["stock.move"].sudo().search([("desk_incident_id", "in", self.ids)])
+        )
+        for incident in self:
+            incident.new_picking_ids = moves.filtered(
+                lambda m, i=incident: m.desk_incident_id == i
+            ).picking_id
+        # The lost or damaged deliveries are replaced: the order is delivered when the new
+        # ones arrive. sudo: a flag on the delivery, written by the desk's decision.
+        self.picking_id.filtered(lambda p: p.state == "done").sudo().write(
+            {"desk_superseded": True}
+        )
+        self._desk_log_each(
+            lambda i: self.env._(
+                "New delivery created: %(pickings)s.",
+                pickings=", ".join(i.new_picking_ids.mapped("name")),
+            )
+        )
+
+    def _desk_refund(self):
+        """Draft credit notes at the invoiced price for the affected quantities."""
+        for incident in self:
+            lines = incident._desk_lines_to_act_on()
+            quantities = {}
+            for line in lines:
+                quantities[line.sale_line_id] = (
+                    quantities.get(line.sale_line_id, 0.0) + line.quantity
+                )
+            refunds = incident.order_id._desk_create_refunds(
+                quantities,
+                self.env._(
+                    "%(incident)s: %(note)s",
+                    incident=incident.name,
+                    note=incident.resolution_note,
+                ),
+            )
+            incident.refund_move_ids = [Command.link(move.id) for move in refunds]
+        self._desk_log_each(
+            lambda i: self.env._(
+                "Draft credit note prepared: %(moves)s.",
+                moves=", ".join(i.refund_move_ids.mapped("display_name")),
+            )
+        )
+
+    def _desk_compensate(self):
+        """A draft credit note of the compensation amount (none for a zero amount)."""
+        negative = self.filtered(lambda i: i.compensation_amount < 0)
+        if negative:
+            raise UserError(
+                self.env._(
+                    "Incident %(incident)s: the compensation cannot be negative.",
+                    incident=negative[0].name,
+                )
+            )
+        paying = self.filtered(
+            lambda i: (
+                not float_is_zero(
+                    i.compensation_amount, precision_rounding=i.currency_id.rounding
+                )
+            )
+        )
+        no_customer = paying.filtered(lambda i: not i.partner_id)
+        if no_customer:
+            raise UserError(
+                self.env._(
+                    "Incident %(incident)s: a compensation needs a customer.",
+                    incident=no_customer[0].name,
+                )
+            )
+        # sudo: a draft credit note is a proposal an accountant reviews and posts; the desk
+        # manager who decided the compensation needs no Accounting rights to prepare it.
+        moves = (
+            self.env["account.move"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "move_type": "out_refund",
+                        "company_id": incident.company_id.id,
+                        "partner_id": incident.partner_id.commercial_partner_id.id,
+                        "currency_id": incident.currency_id.id,
+                        "invoice_origin": incident.order_id.name or incident.name,
+                        "ref": incident.name,
+                        "invoice_line_ids": [
+                            Command.create(
+                                {
+                                    "name": self.env._(
+                                        "Compensation for %(incident)s",
+                                        incident=incident.name,
+                                    ),
+                                    "quantity": 1.0,
+                                    "price_unit": incident.compensation_amount,
+                                    "tax_ids": [Command.clear()],
+                                }
+                            )
+                        ],
+                    }
+                    for incident in paying
+                ]
+            )
+        )
+        for incident, move in zip(paying, moves, strict=True):
+            incident.refund_move_ids = [Command.link(move.id)]
+
+    def _desk_log_each(self, body):
+        self._message_log_batch({incident.id: body(incident) for incident in self})
+
+    def _desk_notify(self, xmlid):
+        """E-mail the customers from the chatter with a template (logged)."""
+        template = self.env.ref(xmlid, raise_if_not_found=False)
+        if not template:
+            return
+        for incident in self.filtered("partner_id"):
+            incident.message_post_with_source(
+                template,
+                subtype_xmlid="mail.mt_comment",
+                email_layout_xmlid="mail.mail_notification_light",
+            )
+
+
+class OrderDeskIncidentLine(models.Model):
+    _name = "order.desk.incident.line"
+    _description = "Order Desk Incident Line"
+    _order = "incident_id, id"
+    _check_company_auto = True
+
+    incident_id = fields.Many2one(
+        "order.desk.incident", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(
+        related="incident_id.company_id", store=True, precompute=True
+    )
+    order_id = fields.Many2one(related="incident_id.order_id")
+    sale_line_id = fields.Many2one(
+        "sale.order.line",
+        string="Order Line",
+        required=True,
+        check_company=True,
+        domain="[('order_id', '=', order_id), ('display_type', '=', False)]",
+    )
+    product_id = fields.Many2one(related="sale_line_id.product_id", store=True)
+    product_uom_id = fields.Many2one(related="sale_line_id.product_uom_id")
+    quantity = fields.Float(digits="Product Unit", default=1.0)
+
+    _quantity_positive = models.Constraint(
+        "CHECK(quantity >= 0)", "The quantity of an incident line cannot be negative."
+    )
+
+    @api.constrains("sale_line_id", "incident_id")
+    def _check_sale_line_id(self):
+        for line in self:
+            if line.sale_line_id.order_id != line.incident_id.order_id:
+                raise ValidationError(
+                    self.env._(
+                        "Incident %(incident)s: %(product)s is not a line of its order.",
+                        incident=line.incident_id.name,
+                        product=line.sale_line_id.display_name,
+                    )
+                )

@@ -1,0 +1,134 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+TRACKING_STATUSES = [
+    ("info_received", "Info Received"),
+    ("picked_up", "Picked Up"),
+    ("in_transit", "In Transit"),
+    ("out_for_delivery", "Out for Delivery"),
+    ("delivered", "Delivered"),
+    ("failed_attempt", "Failed Attempt"),
+    ("exception", "Exception"),
+    ("returned", "Returned to Sender"),
+]
+
+TRACKING_SOURCES = [
+    ("manual", "Manual"),
+    ("import", "Import"),
+    ("webhook", "Webhook"),
+]
+
+# Words carriers use for each status besides the codes and the translated labels.
+CARRIER_STATUS_WORDS = {
+    "已下单": "info_received",
+    "待揽收": "info_received",
+    "待攬收": "info_received",
+    "已揽收": "picked_up",
+    "已揽件": "picked_up",
+    "已攬收": "picked_up",
+    "已攬件": "picked_up",
+    "运输中": "in_transit",
+    "運輸中": "in_transit",
+    "转运中": "in_transit",
+    "轉運中": "in_transit",
+    "在途": "in_transit",
+    "派送中": "out_for_delivery",
+    "派件中": "out_for_delivery",
+    "配送中": "out_for_delivery",
+    "已签收": "delivered",
+    "已簽收": "delivered",
+    "签收": "delivered",
+    "簽收": "delivered",
+    "妥投": "delivered",
+    "派送失败": "failed_attempt",
+    "派送失敗": "failed_attempt",
+    "投递失败": "failed_attempt",
+    "投遞失敗": "failed_attempt",
+    "异常": "exception",
+    "異常": "exception",
+    "问题件": "exception",
+    "問題件": "exception",
+    "已退回": "returned",
+    "退回": "returned",
+    "退件": "returned",
+}
+
+# Statuses that mean trouble on the way: an incident is opened for the delivery.
+TROUBLE_STATUSES = {
+    "failed_attempt": "address",
+    "returned": "address",
+    "exception": "other",
+}
+
+
+class OrderDeskTrackingEvent(models.Model):
+    _name = "order.desk.tracking.event"
+    _description = "Order Desk Tracking Event"
+    _order = "event_date desc, id desc"
+    _rec_name = "status"
+    _check_company_auto = True
+
+    picking_id = fields.Many2one(
+        "stock.picking",
+        string="Delivery",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        check_company=True,
+        domain="[('picking_type_code', '=', 'outgoing')]",
+    )
+    company_id = fields.Many2one(
+        related="picking_id.company_id", store=True, index=True, precompute=True
+    )
+    sale_id = fields.Many2one(
+        related="picking_id.sale_id", string="Sales Order", store=True, index=True
+    )
+    partner_id = fields.Many2one(
+        related="picking_id.partner_id", string="Customer", store=True
+    )
+    carrier_id = fields.Many2one(related="picking_id.carrier_id", store=True)
+    tracking_ref = fields.Char(string="Tracking Number", index=True)
+
+    event_date = fields.Datetime(string="Time", required=True, index=True)
+    status = fields.Selection(TRACKING_STATUSES, required=True, index=True)
+    location = fields.Char()
+    description = fields.Char()
+    source = fields.Selection(TRACKING_SOURCES, required=True, default="manual")
+
+    _unique_event = models.Constraint(
+        "UNIQUE(picking_id, event_date, status)",
+        "This delivery already has an event with the same time and status.",
+    )
+
+    @api.constrains("picking_id")
+    def _check_picking_id(self):
+        wrong = self.picking_id.filtered(lambda p: p.picking_type_code != "outgoing")
+        if wrong:
+            raise ValidationError(
+                self.env._(
+                    "Tracking events belong to deliveries; %(picking)s is not one.",
+                    picking=wrong[0].display_name,
+                )
+            )
+
+    @api.model
+    def _desk_status_aliases(self):
+        """``{spelling: status}``: the codes, their labels in every installed language and
+        the words carriers use, all lower-cased, for files and webhooks."""
+        aliases = {}
+        for code, _label in TRACKING_STATUSES:
+            aliases[code] = code
+            aliases[code.replace("_", " ")] = code
+        field = self._fields["status"]
+        for lang, _name in self.env["res.lang"].get_installed():
+            env = self.with_context(lang=lang).env
+            for code, label in field._description_selection(env):
+                aliases[label.strip().lower()] = code
+        aliases.update(CARRIER_STATUS_WORDS)
+        return aliases
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        events = super().create(vals_list)
+        events.picking_id._desk_after_tracking_events(events)
+        return events

@@ -1,0 +1,9 @@
+from odoo import models
+
+
+class StockRule(models.Model):
+    _inherit = "stock.rule"
+
+    def _get_custom_move_fields(self):
+        # The incident a reshipment answers travels from the procurement to its moves.
+        return [*super()._get_custom_move_fields(), "desk_incident_id"]
