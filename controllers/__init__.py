@@ -1,1 +1,2 @@
+from . import portal_return
 from . import tracking_webhook

@@ -1,3 +1,4 @@
+from . import order_desk_document_mixin
 from . import res_company
 from . import res_config_settings
 from . import order_desk_rule
@@ -5,6 +6,8 @@ from . import order_desk_exception
 from . import order_desk_tracking_event
 from . import order_desk_tracking_number
 from . import order_desk_incident
+from . import order_desk_return_reason
+from . import order_desk_return
 from . import product_product
 from . import stock_move
 from . import stock_rule
@@ -13,3 +16,6 @@ from . import stock_warehouse_orderpoint
 from . import delivery_carrier
 from . import sale_order
 from . import sale_order_line
+
+# Last: its SQL view reads columns that the models above add (stock.move).
+from . import order_desk_return_rate

@@ -2,7 +2,9 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, float_is_zero
+from odoo.tools import float_is_zero
+
+from .order_desk_document_mixin import MANAGER_GROUP, USER_GROUP
 
 INCIDENT_TYPES = [
     ("stock_out", "Stock-out"),
@@ -35,8 +37,6 @@ INCIDENT_ORIGINS = [
     ("delay_check", "Delay Check"),
 ]
 
-USER_GROUP = "order_desk.group_order_desk_user"
-MANAGER_GROUP = "order_desk.group_order_desk_manager"
 
 # Resolutions that send goods again, and those that give money back (a manager's call).
 SHIPPING_RESOLUTIONS = ("reship", "replace")
@@ -46,9 +46,10 @@ MONEY_RESOLUTIONS = ("refund", "compensate")
 class OrderDeskIncident(models.Model):
     _name = "order.desk.incident"
     _description = "Order Desk Delivery Incident"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "order.desk.document.mixin"]
     _order = "date_deadline, id desc"
     _check_company_auto = True
+    _desk_sequence_code = "order.desk.incident"
 
     # Identification
     name = fields.Char(
@@ -215,16 +216,10 @@ class OrderDeskIncident(models.Model):
             {vals["picking_id"] for vals in vals_list if vals.get("picking_id")}
         )
         order_by_picking = {picking.id: picking.sale_id.id for picking in pickings}
-        unnamed = []
         for vals in vals_list:
             if vals.get("picking_id") and not vals.get("order_id"):
                 vals["order_id"] = order_by_picking[vals["picking_id"]]
-            if vals.get("name", self.env._("New")) == self.env._("New"):
-                unnamed.append(vals)
-        for vals, name in zip(
-            unnamed, self._desk_next_names(len(unnamed)), strict=True
-        ):
-            vals["name"] = name
+        self._desk_assign_names(vals_list)
         incidents = super().create(vals_list)
         incidents._desk_default_lines()
         incidents.filtered("notify_customer")._desk_notify(
@@ -248,8 +243,8 @@ class OrderDeskIncident(models.Model):
     # ------------------------------------------------------------------------------------------
     def action_start(self):
         """Someone works on the incidents now (clerk)."""
-        self._ensure_incident_user()
-        self._ensure_state(
+        self._desk_ensure_group()
+        self._desk_ensure_state(
             ("open",),
             lambda names: self.env._(
                 "Only open incidents can be started: %(incidents)s.", incidents=names
@@ -262,8 +257,8 @@ class OrderDeskIncident(models.Model):
         """Close the incidents with their resolution (clerk; refunds and compensation need a
         manager). Reship and replace create the new deliveries through Odoo's procurement,
         refund and compensate prepare draft credit notes; all of it or nothing."""
-        self._ensure_incident_user()
-        self._ensure_state(
+        self._desk_ensure_group()
+        self._desk_ensure_state(
             ("open", "in_progress"),
             lambda names: self.env._(
                 "Only open incidents can be resolved: %(incidents)s.", incidents=names
@@ -310,8 +305,8 @@ class OrderDeskIncident(models.Model):
 
     def action_cancel(self):
         """Drop incidents that need no handling. Clerks cancel their own; a manager any."""
-        self._ensure_incident_user()
-        self._ensure_state(
+        self._desk_ensure_group()
+        self._desk_ensure_state(
             ("open", "in_progress"),
             lambda names: self.env._(
                 "Only open incidents can be cancelled: %(incidents)s.", incidents=names
@@ -331,8 +326,8 @@ class OrderDeskIncident(models.Model):
 
     def action_reopen(self):
         """Open cancelled incidents again (manager)."""
-        self._ensure_incident_user(MANAGER_GROUP)
-        self._ensure_state(
+        self._desk_ensure_group(MANAGER_GROUP)
+        self._desk_ensure_state(
             ("cancelled",),
             lambda names: self.env._(
                 "Only cancelled incidents can be reopened: %(incidents)s.",
@@ -343,41 +338,16 @@ class OrderDeskIncident(models.Model):
         return True
 
     def action_view_new_pickings(self):
-        return self._desk_view_records(
-            self.new_picking_ids, "stock.action_picking_tree_all"
-        )
+        return self._desk_view(self.new_picking_ids, "stock.action_picking_tree_all")
 
     def action_view_refunds(self):
-        return self._desk_view_records(
+        return self._desk_view(
             self.refund_move_ids, "account.action_move_out_refund_type"
         )
-
-    def _desk_view_records(self, records, xmlid):
-        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
-        action["domain"] = [("id", "in", records.ids)]
-        action["context"] = {"create": False}
-        if len(records) == 1:
-            action["views"] = [(False, "form")]
-            action["res_id"] = records.id
-        return action
 
     # ------------------------------------------------------------------------------------------
     # Guards
     # ------------------------------------------------------------------------------------------
-    def _ensure_incident_user(self, group=USER_GROUP):
-        if not (self.env.su or self.env.user.has_group(group)):
-            if group == MANAGER_GROUP:
-                raise AccessError(self.env._("Only an Order Desk manager can do this."))
-            raise AccessError(self.env._("Only Order Desk users can do this."))
-        self.check_access("write")
-
-    def _ensure_state(self, states, message):
-        """Refuse when an incident of ``self`` is not in ``states``; ``message(names)``
-        gives the translated refusal."""
-        wrong = self.filtered(lambda i: i.state not in states)
-        if wrong:
-            raise UserError(message(", ".join(wrong.mapped("name"))))
-
     def _desk_may_cancel(self):
         self.ensure_one()
         user = self.env.user
@@ -403,42 +373,6 @@ class OrderDeskIncident(models.Model):
                 aggregates=["__count"],
             )
         )
-
-    @api.model
-    def _desk_next_names(self, count):
-        """``count`` references from the incident sequence, drawn in one query when it is a
-        plain PostgreSQL sequence (an import or the delay check opens many at once)."""
-        if not count:
-            return []
-        # sudo: the sequence is the incidents' own; drawing a number needs no Settings rights.
-        sequence = (
-            self.env["ir.sequence"]
-            .sudo()
-            .search(
-                [
-                    ("code", "=", "order.desk.incident"),
-                    ("company_id", "in", (self.env.company.id, False)),
-                ],
-                order="company_id",
-                limit=1,
-            )
-        )
-        if not sequence:
-            return [self.env._("New")] * count
-        if (
-            count == 1
-            or sequence.implementation != "standard"
-            or sequence.use_date_range
-        ):
-            return [sequence._next() for _index in range(count)]
-        self.env.cr.execute(
-            SQL(
-                "SELECT nextval(%s) FROM generate_series(1, %s)",
-                f"ir_sequence_{sequence.id:03d}",
-                count,
-            )
-        )
-        return [sequence.get_next_char(number) for (number,) in self.env.cr.fetchall()]
 
     def _desk_default_lines(self):
         """The goods of the delivery, when an incident about a delivery lists none."""
@@ -481,8 +415,7 @@ class OrderDeskIncident(models.Model):
         delivered on the order lines, so the customer is not invoiced twice."""
         if not self:
             return
-        Rule = self.env["stock.rule"]
-        procurements = []
+        requests = []
         for incident in self:
             lines = incident._desk_lines_to_act_on()
             not_goods = lines.filtered(lambda line: line.product_id.type != "consu")
@@ -495,42 +428,19 @@ class OrderDeskIncident(models.Model):
                         product=not_goods[0].product_id.display_name,
                     )
                 )
-            order = incident.order_id
-            if not order.stock_reference_ids:
-                # sudo: the stock reference links the order to its transfers, as Odoo's own
-                # confirmation makes it.
-                self.env["stock.reference"].sudo().create(
-                    order.order_line[:1]._prepare_reference_vals()
-                )
-            now = fields.Datetime.now()
-            for line in lines:
-                sale_line = line.sale_line_id.with_company(order.company_id)
-                values = sale_line._prepare_procurement_values()
-                values.update(
+            requests += [
+                (
+                    line.sale_line_id,
+                    line.quantity,
+                    incident.name,
                     {
-                        "date_planned": now,
-                        "date_deadline": now,
+                        "date_deadline": fields.Datetime.now(),
                         "desk_incident_id": incident.id,
-                    }
+                    },
                 )
-                quantity, uom = sale_line.product_uom_id._adjust_uom_quantities(
-                    line.quantity, sale_line.product_id.uom_id
-                )
-                procurements.append(
-                    Rule.Procurement(
-                        sale_line.product_id,
-                        quantity,
-                        uom,
-                        sale_line._get_location_final(),
-                        sale_line.product_id.display_name,
-                        incident.name,
-                        order.company_id,
-                        values,
-                    )
-                )
-        # sudo: as Odoo's own order confirmation (stock rules run as superuser), the new
-        # deliveries follow from a decision the desk user was allowed to make.
-        Rule.sudo().run(procurements)
+                for line in lines
+            ]
+        self._desk_procure(requests)
         moves = (
             self.env["stock.move"].sudo().search([("desk_incident_id", "in", self.ids)])
         )
@@ -543,7 +453,7 @@ class OrderDeskIncident(models.Model):
         self.picking_id.filtered(lambda p: p.state == "done").sudo().write(
             {"desk_superseded": True}
         )
-        self._desk_log_each(
+        self._desk_log(
             lambda i: self.env._(
                 "New delivery created: %(pickings)s.",
                 pickings=", ".join(i.new_picking_ids.mapped("name")),
@@ -568,7 +478,7 @@ class OrderDeskIncident(models.Model):
                 ),
             )
             incident.refund_move_ids = [Command.link(move.id) for move in refunds]
-        self._desk_log_each(
+        self._desk_log(
             lambda i: self.env._(
                 "Draft credit note prepared: %(moves)s.",
                 moves=", ".join(i.refund_move_ids.mapped("display_name")),
@@ -634,9 +544,6 @@ class OrderDeskIncident(models.Model):
         )
         for incident, move in zip(paying, moves, strict=True):
             incident.refund_move_ids = [Command.link(move.id)]
-
-    def _desk_log_each(self, body):
-        self._message_log_batch({incident.id: body(incident) for incident in self})
 
     def _desk_notify(self, xmlid):
         """E-mail the customers from the chatter with a template (logged)."""

@@ -40,9 +40,20 @@ class ResCompany(models.Model):
         "it is late, and when a delivery incident is opened or resolved.",
     )
 
+    order_desk_return_days = fields.Integer(
+        string="Return Window (days)",
+        default=30,
+        help="Days after delivery during which the customer may return goods (0: no limit). "
+        "A manager can accept a return outside the window.",
+    )
+
     _order_desk_reservation_days_positive = models.Constraint(
         "CHECK(order_desk_reservation_days >= 0)",
         "The reservation hold cannot be negative.",
+    )
+    _order_desk_return_days_positive = models.Constraint(
+        "CHECK(order_desk_return_days >= 0)",
+        "The return window cannot be negative.",
     )
     _order_desk_transit_days_positive = models.Constraint(
         "CHECK(order_desk_transit_days >= 0)",

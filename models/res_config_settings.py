@@ -22,3 +22,6 @@ class ResConfigSettings(models.TransientModel):
     order_desk_notify_customer = fields.Boolean(
         related="company_id.order_desk_notify_customer", readonly=False
     )
+    order_desk_return_days = fields.Integer(
+        related="company_id.order_desk_return_days", readonly=False
+    )

@@ -159,6 +159,12 @@ class SaleOrder(models.Model):
     desk_open_incident_count = fields.Integer(
         string="Open Incidents", compute="_compute_desk_open_incident_count"
     )
+    desk_return_ids = fields.One2many(
+        "order.desk.return", "order_id", string="Returns", copy=False
+    )
+    desk_return_count = fields.Integer(
+        string="Return Count", compute="_compute_desk_return_count"
+    )
 
     # Review trail
     desk_submitted_user_id = fields.Many2one(
@@ -275,6 +281,17 @@ class SaleOrder(models.Model):
                 for weight, line in weights
             )
             order.desk_shipped_percent = 100.0 * shipped / total if total else 0.0
+
+    def _compute_desk_return_count(self):
+        counts = dict(
+            self.env["order.desk.return"]._read_group(
+                [("order_id", "in", self.ids)],
+                groupby=["order_id"],
+                aggregates=["__count"],
+            )
+        )
+        for order in self:
+            order.desk_return_count = counts.get(order._origin, 0)
 
     def _compute_desk_open_incident_count(self):
         counts = self.env["order.desk.incident"]._desk_open_counts("order_id", self)
@@ -553,6 +570,14 @@ class SaleOrder(models.Model):
         action["context"] = {
             "default_order_id": self.id if len(self) == 1 else False,
         }
+        return action
+
+    def action_view_desk_returns(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "order_desk.order_desk_return_action"
+        )
+        action["domain"] = [("order_id", "in", self.ids)]
+        action["context"] = {"default_order_id": self.id if len(self) == 1 else False}
         return action
 
     def action_desk_lock(self):

@@ -13,6 +13,14 @@ class StockMove(models.Model):
         copy=True,
     )
 
+    desk_return_id = fields.Many2one(
+        "order.desk.return",
+        string="Exchange of Return",
+        index="btree_not_null",
+        readonly=True,
+        copy=True,
+    )
+
     def _should_assign_at_confirm(self):
         # The desk's approval reserves the whole batch itself, most urgent order first.
         if self.env.context.get("order_desk_defer_reservation"):
@@ -23,4 +31,6 @@ class StockMove(models.Model):
         values = super()._prepare_procurement_values()
         if self.desk_incident_id:
             values["desk_incident_id"] = self.desk_incident_id.id
+        if self.desk_return_id:
+            values["desk_return_id"] = self.desk_return_id.id
         return values

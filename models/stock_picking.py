@@ -100,6 +100,17 @@ class StockPicking(models.Model):
     desk_incident_ids = fields.One2many(
         "order.desk.incident", "picking_id", string="Incidents", copy=False
     )
+    # Copied so that the backorder of a partly received return receipt stays linked.
+    desk_return_id = fields.Many2one(
+        "order.desk.return",
+        string="Return Request",
+        index="btree_not_null",
+        readonly=True,
+        copy=True,
+    )
+    desk_return_request_ids = fields.One2many(
+        "order.desk.return", "picking_id", string="Return Requests"
+    )
     desk_open_incident_count = fields.Integer(
         string="Open Incidents", compute="_compute_desk_open_incident_count"
     )
@@ -224,6 +235,13 @@ class StockPicking(models.Model):
             )._desk_send_shipping_notice()
         return result
 
+    def _action_done(self):
+        result = super()._action_done()
+        # sudo: validating the receipt (the warehouse's job) moves the return request on;
+        # warehouse users need no rights on the requests for that.
+        self.desk_return_id.sudo()._desk_after_receipt()
+        return result
+
     def _send_confirmation_email(self):
         result = super()._send_confirmation_email()
         # Shipments with a carrier are announced once their tracking number is known;
@@ -322,6 +340,21 @@ class StockPicking(models.Model):
             "default_order_id": self.sale_id.id if len(self.sale_id) == 1 else False,
         }
         return action
+
+    def action_desk_new_return(self):
+        """A return request for this delivery (clerk), with its returnable lines."""
+        self.ensure_one()
+        self._desk_ensure_tracking_user()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Return Request"),
+            "res_model": "order.desk.return",
+            "view_mode": "form",
+            "context": {
+                "default_order_id": self.sale_id.id,
+                "default_picking_id": self.id,
+            },
+        }
 
     def action_desk_new_tracking_event(self):
         """Form of a manual tracking event for this delivery (clerk)."""

@@ -12,3 +12,5 @@ from . import test_delay
 from . import test_portal_tracking
 from . import test_shipping_docs
 from . import test_tours
+from . import test_return
+from . import test_return_portal

@@ -140,3 +140,45 @@ class TestSecurity(OrderDeskCase):
         with self.assertRaisesRegex(UserError, "must be approved on the Order Desk"):
             order.action_confirm()
         self.assertEqual((order.desk_state, order.state), ("draft", "draft"))
+
+    def test_returns_are_company_bound(self):
+        self._set_stock(self.product, 10)
+        order, picking = self._shipped(qty=2, ref="SEC-R")
+        reason = self.env.ref("order_desk.return_reason_defect")
+        ret = self.env["order.desk.return"].create(
+            {
+                "order_id": order.id,
+                "picking_id": picking.id,
+                "line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "sale_line_id": order.order_line.id,
+                            "quantity": 1.0,
+                            "reason_id": reason.id,
+                        },
+                    )
+                ],
+            }
+        )
+        for records in (ret, ret.line_ids):
+            with self.subTest(model=records._name):
+                self.assertFalse(
+                    self.env[records._name].with_user(self.clerk_b).search([])
+                )
+                with self.assertRaises(AccessError):
+                    records.with_user(self.clerk_b).read(["company_id"])
+        with self.assertRaises(AccessError):
+            ret.with_user(self.clerk_b).action_submit()
+        self.assertIn(
+            reason,
+            self.env["order.desk.return.reason"].with_user(self.clerk_b).search([]),
+        )
+        own_reason = self.env["order.desk.return.reason"].create(
+            {"name": "Company A only", "company_id": self.company.id}
+        )
+        self.assertNotIn(
+            own_reason,
+            self.env["order.desk.return.reason"].with_user(self.clerk_b).search([]),
+        )

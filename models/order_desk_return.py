@@ -1,0 +1,1031 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_compare, float_is_zero
+
+from .order_desk_document_mixin import MANAGER_GROUP
+from .order_desk_return_reason import RETURN_OUTCOMES
+
+RETURN_STATES = [
+    ("draft", "Draft"),
+    ("to_approve", "To Approve"),
+    ("approved", "Approved"),
+    ("received", "Received"),
+    ("done", "Done"),
+    ("rejected", "Rejected"),
+    ("cancelled", "Cancelled"),
+]
+
+RETURN_CONDITIONS = [
+    ("sealed", "Sealed"),
+    ("opened", "Opened"),
+    ("damaged", "Damaged"),
+]
+
+RETURN_DISPOSITIONS = [
+    ("restock", "Back to Stock"),
+    ("scrap", "Scrap"),
+]
+
+RETURN_SOURCES = [
+    ("desk", "Order Desk"),
+    ("portal", "Customer Portal"),
+]
+
+
+# States in which a request still holds quantities that have no return receipt yet.
+PENDING_STATES = ("to_approve",)
+
+
+class OrderDeskReturn(models.Model):
+    _name = "order.desk.return"
+    _description = "Order Desk Return"
+    _inherit = [
+        "portal.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+        "order.desk.document.mixin",
+    ]
+    _order = "id desc"
+    _check_company_auto = True
+    _desk_sequence_code = "order.desk.return"
+
+    # Identification
+    name = fields.Char(
+        string="RMA Number",
+        required=True,
+        readonly=True,
+        copy=False,
+        default=lambda self: self.env._("New"),
+        index="trigram",
+    )
+    state = fields.Selection(
+        RETURN_STATES,
+        string="Status",
+        required=True,
+        default="draft",
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+    )
+    source = fields.Selection(
+        RETURN_SOURCES, string="Requested Through", default="desk", readonly=True
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        compute="_compute_company_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+
+    # What comes back
+    order_id = fields.Many2one(
+        "sale.order",
+        string="Sales Order",
+        required=True,
+        index=True,
+        check_company=True,
+        domain="[('state', '=', 'sale')]",
+        tracking=True,
+    )
+    picking_id = fields.Many2one(
+        "stock.picking",
+        string="Original Delivery",
+        index=True,
+        check_company=True,
+        domain="[('sale_id', '=', order_id), ('picking_type_code', '=', 'outgoing'), "
+        "('state', '=', 'done')]",
+        tracking=True,
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        compute="_compute_partner_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+    )
+    line_ids = fields.One2many(
+        "order.desk.return.line", "return_id", string="Lines", copy=True
+    )
+    note = fields.Text(string="Customer Comment")
+    date_request = fields.Datetime(
+        string="Requested On", default=fields.Datetime.now, required=True, copy=False
+    )
+    requested_by_id = fields.Many2one(
+        "res.users",
+        default=lambda self: self.env.user,
+        readonly=True,
+        copy=False,
+    )
+
+    # Window and approval
+    delivery_date = fields.Datetime(
+        related="picking_id.date_done", string="Delivered On"
+    )
+    return_deadline = fields.Date(compute="_compute_return_deadline")
+    is_outside_window = fields.Boolean(
+        string="Outside Return Window", compute="_compute_return_deadline"
+    )
+    window_exception = fields.Boolean(
+        string="Accept Outside the Window",
+        copy=False,
+        tracking=True,
+        help="A manager accepts this return although the return window has passed.",
+    )
+    approved_user_id = fields.Many2one(
+        "res.users", string="Approved By", readonly=True, copy=False
+    )
+    approved_date = fields.Datetime(string="Approved On", readonly=True, copy=False)
+    reject_reason = fields.Text(readonly=True, copy=False)
+
+    # Results
+    return_picking_ids = fields.One2many(
+        "stock.picking", "desk_return_id", string="Return Receipts", readonly=True
+    )
+    refund_move_ids = fields.Many2many(
+        "account.move",
+        "order_desk_return_refund_move_rel",
+        "return_id",
+        "move_id",
+        string="Credit Notes",
+        readonly=True,
+        copy=False,
+    )
+    exchange_picking_ids = fields.Many2many(
+        "stock.picking",
+        "order_desk_return_exchange_picking_rel",
+        "return_id",
+        "picking_id",
+        string="Exchange Deliveries",
+        readonly=True,
+        copy=False,
+    )
+    scrap_ids = fields.Many2many(
+        "stock.scrap",
+        "order_desk_return_scrap_rel",
+        "return_id",
+        "scrap_id",
+        string="Scrapped",
+        readonly=True,
+        copy=False,
+    )
+    has_refund_todo = fields.Boolean(compute="_compute_outcome_todo")
+    has_exchange_todo = fields.Boolean(compute="_compute_outcome_todo")
+
+    @api.depends("order_id")
+    def _compute_company_id(self):
+        for ret in self:
+            ret.company_id = (
+                ret.order_id.company_id or ret.company_id or self.env.company
+            )
+
+    @api.depends("order_id")
+    def _compute_partner_id(self):
+        for ret in self:
+            if ret.order_id:
+                ret.partner_id = ret.order_id.partner_id
+
+    @api.depends("picking_id.date_done", "company_id.order_desk_return_days")
+    def _compute_return_deadline(self):
+        today = fields.Date.context_today(self)
+        for ret in self:
+            days = ret.company_id.order_desk_return_days
+            delivered = ret.picking_id.date_done
+            if delivered and days:
+                deadline = fields.Date.context_today(ret, delivered) + timedelta(
+                    days=days
+                )
+                ret.return_deadline = deadline
+                ret.is_outside_window = today > deadline
+            else:
+                ret.return_deadline = False
+                ret.is_outside_window = False
+
+    @api.depends("state", "line_ids.qty_received", "line_ids.qty_refunded")
+    def _compute_outcome_todo(self):
+        for ret in self:
+            received = ret.state == "received"
+            ret.has_refund_todo = received and any(
+                line.outcome == "refund" and line._desk_qty_open() > 0
+                for line in ret.line_ids
+            )
+            ret.has_exchange_todo = received and any(
+                line.outcome == "exchange" and line._desk_qty_open() > 0
+                for line in ret.line_ids
+            )
+
+    def _compute_access_url(self):
+        result = super()._compute_access_url()
+        for ret in self:
+            ret.access_url = f"/my/returns/{ret.id}"
+        return result
+
+    @api.onchange("order_id")
+    def _onchange_order_id(self):
+        if self.picking_id.sale_id != self.order_id:
+            self.picking_id = self.order_id.picking_ids.filtered(
+                lambda p: p.state == "done" and p._desk_is_customer_delivery()
+            ).sorted("date_done", reverse=True)[:1]
+
+    @api.onchange("picking_id")
+    def _onchange_picking_id(self):
+        """Propose every returnable line of the delivery; the clerk lowers or removes."""
+        if not self.picking_id or self.line_ids.filtered("quantity"):
+            return
+        reason = self.env["order.desk.return.reason"].search(
+            [("company_id", "in", (False, self.company_id.id))], limit=1
+        )
+        commands = [Command.clear()]
+        for sale_line, quantity in self._desk_returnable(self.picking_id).items():
+            if quantity > 0:
+                commands.append(
+                    Command.create(
+                        {
+                            "sale_line_id": sale_line.id,
+                            "quantity": quantity,
+                            "reason_id": reason.id,
+                        }
+                    )
+                )
+        self.line_ids = commands
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._desk_assign_names(vals_list)
+        if any(vals.get("window_exception") for vals in vals_list):
+            self._desk_ensure_group(MANAGER_GROUP)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "window_exception" in vals:
+            self._desk_ensure_group(MANAGER_GROUP)
+        if {"order_id", "picking_id", "partner_id"} & set(vals):
+            locked = self.filtered(lambda r: r.state not in ("draft",))
+            if locked:
+                raise UserError(
+                    self.env._(
+                        "Return %(rma)s is submitted: its order, delivery and customer no "
+                        "longer change.",
+                        rma=locked[0].name,
+                    )
+                )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_submitted(self):
+        submitted = self.filtered(lambda r: r.state not in ("draft", "cancelled"))
+        if submitted:
+            raise UserError(
+                self.env._(
+                    "Only draft or cancelled returns can be deleted: %(returns)s.",
+                    returns=", ".join(submitted.mapped("name")),
+                )
+            )
+
+    # ------------------------------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------------------------------
+    def action_submit(self):
+        """Check the request against the delivery and the return policy and send it for
+        approval (clerk, or the portal on the customer's behalf)."""
+        self._desk_ensure_group()
+        self._desk_ensure_state(
+            ("draft",),
+            lambda names: self.env._(
+                "Only draft returns can be submitted: %(returns)s.", returns=names
+            ),
+        )
+        self._desk_check_request()
+        self.write({"state": "to_approve", "date_request": fields.Datetime.now()})
+        self._desk_log(self.env._("Submitted for approval."))
+        return True
+
+    def action_approve(self):
+        """Approve the requests (manager): the return receipts are created through Odoo's
+        own return of the delivery, so stock, delivered quantities and valuation follow."""
+        self._desk_ensure_group(MANAGER_GROUP)
+        self._desk_ensure_state(
+            ("to_approve",),
+            lambda names: self.env._(
+                "Only returns to approve can be approved: %(returns)s.", returns=names
+            ),
+        )
+        self._desk_check_request()
+        for ret in self:
+            ret._desk_create_return_picking()
+        self.write(
+            {
+                "state": "approved",
+                "approved_user_id": self.env.uid,
+                "approved_date": fields.Datetime.now(),
+            }
+        )
+        self._desk_log(self.env._("Approved by %(user)s.", user=self.env.user.name))
+        return True
+
+    def action_reject(self, reason):
+        """Refuse the requests with a reason for the customer (manager)."""
+        self._desk_ensure_group(MANAGER_GROUP)
+        if not isinstance(reason, str) or not reason.strip():
+            raise UserError(self.env._("Give the reason for rejecting the return."))
+        self._desk_ensure_state(
+            ("to_approve",),
+            lambda names: self.env._(
+                "Only returns to approve can be rejected: %(returns)s.", returns=names
+            ),
+        )
+        self.write({"state": "rejected", "reject_reason": reason.strip()})
+        self._desk_log(
+            self.env._(
+                "Rejected by %(user)s. Reason: %(reason)s",
+                user=self.env.user.name,
+                reason=reason.strip(),
+            )
+        )
+        return True
+
+    def action_open_reject_wizard(self):
+        self._desk_ensure_group(MANAGER_GROUP)
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reject Returns"),
+            "res_model": "order.desk.return.reject.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_return_ids": self.ids},
+        }
+
+    def action_cancel(self):
+        """Withdraw requests not yet received (clerk); an open return receipt is cancelled."""
+        self._desk_ensure_group()
+        self._desk_ensure_state(
+            ("draft", "to_approve", "approved"),
+            lambda names: self.env._(
+                "Only returns not yet received can be cancelled: %(returns)s.",
+                returns=names,
+            ),
+        )
+        received = self.return_picking_ids.filtered(lambda p: p.state == "done")
+        if received:
+            raise UserError(
+                self.env._(
+                    "Goods already came back on %(pickings)s: the return cannot be "
+                    "cancelled.",
+                    pickings=", ".join(received.mapped("name")),
+                )
+            )
+        # sudo: the return receipt belongs to the request being withdrawn; desk users need
+        # no Inventory rights to withdraw it.
+        self.return_picking_ids.filtered(
+            lambda p: p.state != "cancel"
+        ).sudo().action_cancel()
+        self.write({"state": "cancelled"})
+        self._desk_log(self.env._("Cancelled by %(user)s.", user=self.env.user.name))
+        return True
+
+    def action_draft(self):
+        """Bring rejected or cancelled requests back to draft to correct them (clerk)."""
+        self._desk_ensure_group()
+        self._desk_ensure_state(
+            ("rejected", "cancelled"),
+            lambda names: self.env._(
+                "Only rejected or cancelled returns go back to draft: %(returns)s.",
+                returns=names,
+            ),
+        )
+        self.write({"state": "draft"})
+        return True
+
+    def action_create_refund(self):
+        """Draft credit notes for the received quantities of the refund lines (clerk).
+
+        The invoiced price comes back (Odoo's reversal of the invoice, partial) for what
+        was invoiced beyond what the customer keeps. Goods invoiced on delivered quantities
+        and not invoiced yet need no credit note: the next invoice counts what the customer
+        keeps. Goods invoiced on ordered quantities and not invoiced yet wait for their
+        invoice: the line stays open until then.
+        """
+        self._desk_ensure_group()
+        self._desk_ensure_state(
+            ("received",),
+            lambda names: self.env._(
+                "Refunds are made for received returns: %(returns)s.", returns=names
+            ),
+        )
+        for ret in self:
+            lines = ret.line_ids.filtered(
+                lambda line: line.outcome == "refund" and line._desk_qty_open() > 0
+            )
+            if not lines:
+                continue
+            credits, settled = ret._desk_refund_quantities(lines)
+            if credits:
+                refunds = ret.order_id._desk_create_refunds(
+                    credits, self.env._("Return %(rma)s", rma=ret.name)
+                )
+                ret.refund_move_ids = [Command.link(move.id) for move in refunds]
+                ret._desk_log(
+                    self.env._(
+                        "Draft credit note prepared: %(moves)s.",
+                        moves=", ".join(refunds.mapped("display_name")),
+                    )
+                )
+            waiting = lines.filtered(
+                lambda ln, done=settled: (
+                    done.get(ln.sale_line_id, 0.0) < ln._desk_qty_open()
+                )
+            )
+            if waiting:
+                ret._desk_log(
+                    self.env._(
+                        "Not invoiced yet: %(products)s are invoiced on the ordered "
+                        "quantity; create the refund again once the order is invoiced.",
+                        products=", ".join(waiting.product_id.mapped("display_name")),
+                    )
+                )
+            for line in lines:
+                # Spread what is settled for the order line over its return lines.
+                available = settled.get(line.sale_line_id, 0.0)
+                taken = min(available, line._desk_qty_open())
+                settled[line.sale_line_id] = available - taken
+                line.qty_refunded += taken
+        self._desk_check_done()
+        return True
+
+    def action_create_exchange(self):
+        """New deliveries of the same products for the received exchange lines (clerk),
+        through the order's routes (Odoo's procurement)."""
+        self._desk_ensure_group()
+        self._desk_ensure_state(
+            ("received",),
+            lambda names: self.env._(
+                "Exchanges are shipped for received returns: %(returns)s.",
+                returns=names,
+            ),
+        )
+        requests = []
+        todo = self.env["order.desk.return.line"]
+        for ret in self:
+            for line in ret.line_ids.filtered(
+                lambda ln: ln.outcome == "exchange" and ln._desk_qty_open() > 0
+            ):
+                requests.append(
+                    (
+                        line.sale_line_id,
+                        line._desk_qty_open(),
+                        ret.name,
+                        {"desk_return_id": ret.id},
+                    )
+                )
+                todo |= line
+        if requests:
+            self._desk_procure(requests)
+            moves = (
+                self.env["stock.move"]
+                .sudo()
+                .search([("desk_return_id", "in", self.ids)])
+            )
+            for ret in self:
+                ret.exchange_picking_ids = moves.filtered(
+                    lambda m, r=ret: m.desk_return_id == r
+                ).picking_id
+            self.filtered("exchange_picking_ids")._desk_log(
+                lambda r: self.env._(
+                    "Exchange delivery created: %(pickings)s.",
+                    pickings=", ".join(r.exchange_picking_ids.mapped("name")),
+                )
+            )
+        for line in todo:
+            line.qty_exchanged = line.qty_received
+        self._desk_check_done()
+        return True
+
+    def action_view_return_pickings(self):
+        return self._desk_view(self.return_picking_ids, "stock.action_picking_tree_all")
+
+    def action_view_exchange_pickings(self):
+        return self._desk_view(
+            self.exchange_picking_ids, "stock.action_picking_tree_all"
+        )
+
+    def action_view_refunds(self):
+        return self._desk_view(
+            self.refund_move_ids, "account.action_move_out_refund_type"
+        )
+
+    # ------------------------------------------------------------------------------------------
+    # Guards
+    # ------------------------------------------------------------------------------------------
+    def _desk_check_request(self):
+        """Refuse a request that the delivery and the policy do not allow, naming why.
+
+        Each line's product comes from the order and was delivered on the original
+        delivery; its quantity is at most what that delivery brought for the order line,
+        less what has come back or is on its way back, less what other requests waiting for
+        approval ask; tracked products name a lot or serial number delivered there; the
+        return window holds unless a manager accepted the exception.
+        """
+        precision = self.env["decimal.precision"].precision_get("Product Unit")
+        self._desk_prefetch_deliveries()
+        pending = self.env["order.desk.return.line"].search(
+            [
+                ("return_id", "not in", self.ids),
+                ("return_id.state", "in", PENDING_STATES),
+                ("return_id.picking_id", "in", self.picking_id.ids),
+            ]
+        )
+        for ret in self:
+            if not ret.picking_id:
+                raise UserError(
+                    self.env._("Return %(rma)s: choose the delivery.", rma=ret.name)
+                )
+            if not ret.line_ids:
+                raise UserError(
+                    self.env._("Return %(rma)s: add the goods to return.", rma=ret.name)
+                )
+            picking = ret.picking_id
+            if (
+                picking.sale_id != ret.order_id
+                or picking.state != "done"
+                or not picking._desk_is_customer_delivery()
+            ):
+                raise UserError(
+                    self.env._(
+                        "Return %(rma)s: %(picking)s is not a delivery of %(order)s "
+                        "that has left.",
+                        rma=ret.name,
+                        picking=picking.name,
+                        order=ret.order_id.name,
+                    )
+                )
+            if ret.is_outside_window and not ret.window_exception:
+                raise UserError(
+                    self.env._(
+                        "Return %(rma)s: the return window closed on %(deadline)s. A "
+                        "manager can accept it outside the window.",
+                        rma=ret.name,
+                        deadline=ret.return_deadline,
+                    )
+                )
+            returnable = ret._desk_returnable(picking)
+            returnable_lots = ret._desk_returnable_lots(picking)
+            asked = defaultdict(float)
+            asked_lots = defaultdict(float)
+            for line in ret.line_ids:
+                line._desk_check_line()
+                asked[line.sale_line_id] += line.quantity
+                if line.lot_id:
+                    asked_lots[line.sale_line_id, line.lot_id] += line.quantity
+            others = pending.filtered(
+                lambda ln, p=picking: ln.return_id.picking_id == p
+            )
+            for sale_line, quantity in asked.items():
+                if sale_line not in returnable:
+                    raise UserError(
+                        self.env._(
+                            "Return %(rma)s: %(product)s was not delivered on %(picking)s.",
+                            rma=ret.name,
+                            product=sale_line.product_id.display_name,
+                            picking=picking.name,
+                        )
+                    )
+                elsewhere = sum(
+                    others.filtered(
+                        lambda ln, s=sale_line: ln.sale_line_id == s
+                    ).mapped("quantity")
+                )
+                available = returnable[sale_line] - elsewhere
+                if float_compare(quantity, available, precision_digits=precision) > 0:
+                    raise UserError(
+                        self.env._(
+                            "Return %(rma)s: %(quantity)s %(product)s asked, but only "
+                            "%(available)s can still come back from %(picking)s "
+                            "(delivered, less returned and requested).",
+                            rma=ret.name,
+                            quantity=quantity,
+                            product=sale_line.product_id.display_name,
+                            available=max(available, 0.0),
+                            picking=picking.name,
+                        )
+                    )
+            for (sale_line, lot), quantity in asked_lots.items():
+                elsewhere = sum(
+                    others.filtered(
+                        lambda ln, s=sale_line, lt=lot: (
+                            ln.sale_line_id == s and ln.lot_id == lt
+                        )
+                    ).mapped("quantity")
+                )
+                available = returnable_lots.get((sale_line, lot), 0.0) - elsewhere
+                if float_compare(quantity, available, precision_digits=precision) > 0:
+                    raise UserError(
+                        self.env._(
+                            "Return %(rma)s: %(lot)s of %(product)s was not delivered "
+                            "on %(picking)s or has already come back.",
+                            rma=ret.name,
+                            lot=lot.name,
+                            product=sale_line.product_id.display_name,
+                            picking=picking.name,
+                        )
+                    )
+
+    # ------------------------------------------------------------------------------------------
+    # Business helpers
+    # ------------------------------------------------------------------------------------------
+    def _desk_prefetch_deliveries(self):
+        """Read what the checks need of every delivery of ``self`` at once (moves, their
+        order lines, what came back, lots) rather than delivery by delivery."""
+        moves = self.picking_id.move_ids
+        moves.sale_line_id.product_uom_id.mapped("rounding")
+        moves.returned_move_ids.move_line_ids.mapped("lot_id")
+        moves.move_line_ids.mapped("lot_id")
+
+    def _desk_returnable(self, picking):
+        """``{sale order line: quantity in its unit}`` that can still come back from
+        ``picking``: delivered there, less the return moves already made (done or open)."""
+        result = defaultdict(float)
+        for move in picking.move_ids.filtered(
+            lambda m: m.state == "done" and m.sale_line_id
+        ):
+            sale_line = move.sale_line_id
+            back = sum(
+                m.quantity if m.state == "done" else m.product_uom_qty
+                for m in move.returned_move_ids
+                if m.state != "cancel"
+            )
+            result[sale_line] += move.product_uom._compute_quantity(
+                move.quantity - back, sale_line.product_uom_id
+            )
+        return result
+
+    def _desk_returnable_lots(self, picking):
+        """``{(sale order line, lot): quantity}`` delivered on ``picking`` by lot, less what
+        came back or is on its way back with that lot."""
+        result = defaultdict(float)
+        for move in picking.move_ids.filtered(
+            lambda m: m.state == "done" and m.sale_line_id
+        ):
+            sale_line = move.sale_line_id
+            for move_line in move.move_line_ids.filtered("lot_id"):
+                result[sale_line, move_line.lot_id] += (
+                    move_line.product_uom_id._compute_quantity(
+                        move_line.quantity, sale_line.product_uom_id
+                    )
+                )
+            for returned in move.returned_move_ids.filtered(
+                lambda m: m.state != "cancel"
+            ):
+                for move_line in returned.move_line_ids.filtered("lot_id"):
+                    result[sale_line, move_line.lot_id] -= (
+                        move_line.product_uom_id._compute_quantity(
+                            move_line.quantity, sale_line.product_uom_id
+                        )
+                    )
+        return result
+
+    def _desk_create_return_picking(self):
+        """The return receipt of this request, made by Odoo's return of the delivery."""
+        self.ensure_one()
+        picking = self.picking_id
+        wanted = defaultdict(float)
+        for line in self.line_ids:
+            wanted[line.sale_line_id] += line.quantity
+        # sudo: as Odoo's own confirmation runs stock rules as superuser, the receipt follows
+        # the manager's approval; desk managers need no Inventory rights for it.
+        wizard = (
+            self.env["stock.return.picking"]
+            .sudo()
+            .with_context(
+                active_id=picking.id,
+                active_ids=picking.ids,
+                active_model="stock.picking",
+            )
+            .create({"picking_id": picking.id})
+        )
+        for wizard_line in wizard.product_return_moves:
+            move = wizard_line.move_id
+            sale_line = move.sale_line_id
+            if not sale_line or not wanted.get(sale_line):
+                continue
+            back = sum(
+                m.quantity if m.state == "done" else m.product_uom_qty
+                for m in move.returned_move_ids
+                if m.state != "cancel"
+            )
+            returnable = move.quantity - back
+            asked = sale_line.product_uom_id._compute_quantity(
+                wanted[sale_line], move.product_uom
+            )
+            taken = min(asked, returnable)
+            wizard_line.quantity = taken
+            wanted[sale_line] -= move.product_uom._compute_quantity(
+                taken, sale_line.product_uom_id
+            )
+        receipt = wizard._create_return()
+        receipt.desk_return_id = self
+        self._desk_set_receipt_lots(receipt)
+        return receipt
+
+    def _desk_set_receipt_lots(self, receipt):
+        """Prefill the lots and serial numbers of tracked goods on the return receipt."""
+        tracked = self.line_ids.filtered("lot_id")
+        if not tracked:
+            return
+        MoveLine = self.env["stock.move.line"].sudo()
+        vals_list = []
+        for move in receipt.move_ids:
+            lines = tracked.filtered(lambda ln, m=move: ln.product_id == m.product_id)
+            if not lines:
+                continue
+            move.move_line_ids.unlink()
+            for line in lines:
+                vals_list.append(
+                    {
+                        "move_id": move.id,
+                        "picking_id": receipt.id,
+                        "product_id": line.product_id.id,
+                        "lot_id": line.lot_id.id,
+                        "quantity": line.sale_line_id.product_uom_id._compute_quantity(
+                            line.quantity, move.product_uom
+                        ),
+                        "product_uom_id": move.product_uom.id,
+                        "location_id": move.location_id.id,
+                        "location_dest_id": move.location_dest_id.id,
+                    }
+                )
+        MoveLine.create(vals_list)
+
+    def _desk_after_receipt(self):
+        """Called when a return receipt is validated: count what came back, send damaged
+        goods marked for scrap to scrap, and mark the returns received when every receipt
+        is done."""
+        for ret in self.filtered(lambda r: r.state == "approved"):
+            ret._desk_count_received()
+            if all(p.state in ("done", "cancel") for p in ret.return_picking_ids):
+                ret._desk_scrap()
+                ret.state = "received"
+                ret._desk_log(self.env._("The returned goods were received."))
+        self._desk_check_done()
+
+    def _desk_count_received(self):
+        """Spread the quantities of the done receipts over the lines, by order line and lot
+        (no lot for untracked goods), in line order."""
+        self.ensure_one()
+        came_back = defaultdict(float)
+        for move in self.return_picking_ids.move_ids.filtered(
+            lambda m: m.state == "done"
+        ):
+            sale_line = move.sale_line_id
+            for move_line in move.move_line_ids:
+                came_back[sale_line, move_line.lot_id] += (
+                    move_line.product_uom_id._compute_quantity(
+                        move_line.quantity, sale_line.product_uom_id
+                    )
+                )
+        for line in self.line_ids:
+            key = (line.sale_line_id, line.lot_id)
+            taken = min(line.quantity, came_back[key])
+            came_back[key] -= taken
+            line.qty_received = taken
+
+    def _desk_scrap(self):
+        """Scrap the received goods of the lines marked for scrap (inspection)."""
+        self.ensure_one()
+        lines = self.line_ids.filtered(
+            lambda ln: ln.disposition == "scrap" and ln.qty_received > 0
+        )
+        if not lines:
+            return
+        location = self.return_picking_ids.filtered(
+            lambda p: p.state == "done"
+        ).location_dest_id[:1]
+        Scrap = self.env["stock.scrap"].sudo()
+        scraps = Scrap.create(
+            [
+                {
+                    "product_id": line.product_id.id,
+                    "product_uom_id": line.product_uom_id.id,
+                    "scrap_qty": line.qty_received,
+                    "lot_id": line.lot_id.id,
+                    "location_id": location.id,
+                    "company_id": self.company_id.id,
+                    "origin": self.name,
+                }
+                for line in lines
+            ]
+        )
+        for scrap in scraps:
+            scrap.do_scrap()
+        self.scrap_ids = [Command.link(scrap.id) for scrap in scraps]
+        self._desk_log(
+            self.env._(
+                "Damaged goods scrapped: %(scraps)s.",
+                scraps=", ".join(scraps.mapped("name")),
+            )
+        )
+
+    def _desk_refund_quantities(self, lines):
+        """For ``lines``: ``({order line: quantity to credit}, {order line: quantity
+        settled})``. What was invoiced beyond what the customer keeps is credited, at most
+        what came back; goods invoiced on delivered quantities are settled whole (the next
+        invoice counts what the customer keeps), goods invoiced on ordered quantities only
+        as far as they are credited."""
+        credits = {}
+        settled = {}
+        back_by_line = defaultdict(float)
+        for line in lines:
+            back_by_line[line.sale_line_id] += line._desk_qty_open()
+        for sale_line, back in back_by_line.items():
+            by_delivery = sale_line.product_id.invoice_policy == "delivery"
+            if by_delivery:
+                kept = sale_line.qty_delivered
+            else:
+                _outgoing, incoming = sale_line._get_outgoing_incoming_moves()
+                returned = sum(
+                    move.product_uom._compute_quantity(
+                        move.quantity, sale_line.product_uom_id
+                    )
+                    for move in incoming
+                    if move.state == "done"
+                )
+                kept = sale_line.product_uom_qty - returned
+            quantity = max(min(back, sale_line.qty_invoiced - kept), 0.0)
+            rounding = sale_line.product_uom_id.rounding
+            if not float_is_zero(quantity, precision_rounding=rounding):
+                credits[sale_line] = quantity
+            settled[sale_line] = back if by_delivery else quantity
+        return credits, settled
+
+    def _desk_check_done(self):
+        done = self.filtered(
+            lambda r: (
+                r.state == "received"
+                and all(line._desk_outcome_done() for line in r.line_ids)
+            )
+        )
+        if done:
+            done.write({"state": "done"})
+
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return self.env._("Return Authorization %(rma)s", rma=self.name)
+
+
+class OrderDeskReturnLine(models.Model):
+    _name = "order.desk.return.line"
+    _description = "Order Desk Return Line"
+    _order = "return_id, id"
+    _check_company_auto = True
+
+    return_id = fields.Many2one(
+        "order.desk.return", required=True, ondelete="cascade", index=True
+    )
+    # Stored for the analysis by customer, state and month.
+    company_id = fields.Many2one(
+        related="return_id.company_id", store=True, precompute=True, index=True
+    )
+    order_id = fields.Many2one(related="return_id.order_id", store=True)
+    partner_id = fields.Many2one(
+        related="return_id.partner_id", string="Customer", store=True
+    )
+    state = fields.Selection(related="return_id.state", store=True)
+    date_request = fields.Datetime(related="return_id.date_request", store=True)
+
+    sale_line_id = fields.Many2one(
+        "sale.order.line",
+        string="Order Line",
+        required=True,
+        index=True,
+        check_company=True,
+        domain="[('order_id', '=', order_id), ('display_type', '=', False)]",
+    )
+    product_id = fields.Many2one(
+        related="sale_line_id.product_id", store=True, index=True
+    )
+    product_tracking = fields.Selection(related="product_id.tracking")
+    product_uom_id = fields.Many2one(related="sale_line_id.product_uom_id")
+    lot_id = fields.Many2one(
+        "stock.lot",
+        string="Lot/Serial Number",
+        check_company=True,
+        domain="[('product_id', '=', product_id)]",
+    )
+    quantity = fields.Float(digits="Product Unit", default=1.0, required=True)
+    reason_id = fields.Many2one(
+        "order.desk.return.reason",
+        required=True,
+        ondelete="restrict",
+        index=True,
+    )
+    at_company_fault = fields.Boolean(
+        related="reason_id.at_company_fault", store=True, string="Counts Against Us"
+    )
+    condition = fields.Selection(RETURN_CONDITIONS, required=True, default="sealed")
+    outcome = fields.Selection(
+        RETURN_OUTCOMES,
+        string="Wanted Outcome",
+        required=True,
+        compute="_compute_outcome",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    disposition = fields.Selection(
+        RETURN_DISPOSITIONS,
+        string="After Inspection",
+        required=True,
+        compute="_compute_disposition",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Where the received goods go: back to stock, or to scrap (damaged goods).",
+    )
+    qty_received = fields.Float(string="Received", digits="Product Unit", readonly=True)
+    qty_refunded = fields.Float(
+        string="Refund Settled",
+        digits="Product Unit",
+        readonly=True,
+        help="Received quantity settled: on a draft credit note, or left out of the next "
+        "invoice when it was not invoiced yet.",
+    )
+    qty_exchanged = fields.Float(
+        string="Exchanged", digits="Product Unit", readonly=True
+    )
+
+    _quantity_positive = models.Constraint(
+        "CHECK(quantity >= 0)", "A return line cannot have a negative quantity."
+    )
+
+    @api.depends("reason_id")
+    def _compute_outcome(self):
+        for line in self:
+            line.outcome = line.reason_id.default_outcome or line.outcome or "refund"
+
+    @api.depends("condition")
+    def _compute_disposition(self):
+        for line in self:
+            line.disposition = "scrap" if line.condition == "damaged" else "restock"
+
+    @api.constrains("sale_line_id", "return_id")
+    def _check_sale_line_id(self):
+        for line in self:
+            if line.sale_line_id.order_id != line.return_id.order_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s is not a product of order %(order)s.",
+                        product=line.sale_line_id.product_id.display_name,
+                        order=line.return_id.order_id.name,
+                    )
+                )
+
+    def _desk_check_line(self):
+        self.ensure_one()
+        ret = self.return_id
+        if self.quantity <= 0:
+            raise UserError(
+                self.env._(
+                    "Return %(rma)s: give a quantity for %(product)s.",
+                    rma=ret.name,
+                    product=self.product_id.display_name,
+                )
+            )
+        if self.product_tracking in ("lot", "serial") and not self.lot_id:
+            raise UserError(
+                self.env._(
+                    "Return %(rma)s: %(product)s is tracked: name the lot or serial "
+                    "number that comes back.",
+                    rma=ret.name,
+                    product=self.product_id.display_name,
+                )
+            )
+        if self.product_tracking == "serial" and self.quantity != 1:
+            raise UserError(
+                self.env._(
+                    "Return %(rma)s: one line per serial number of %(product)s.",
+                    rma=ret.name,
+                    product=self.product_id.display_name,
+                )
+            )
+
+    def _desk_qty_open(self):
+        """Received quantity whose outcome is still to be done."""
+        self.ensure_one()
+        done = self.qty_refunded if self.outcome == "refund" else self.qty_exchanged
+        return max(self.qty_received - done, 0.0)
+
+    def _desk_outcome_done(self):
+        self.ensure_one()
+        return float_is_zero(
+            self._desk_qty_open(),
+            precision_rounding=self.product_uom_id.rounding or 0.01,
+        )
