@@ -47,6 +47,12 @@ class ResCompany(models.Model):
         "A manager can accept a return outside the window.",
     )
 
+    order_desk_statement_auto = fields.Boolean(
+        string="Prepare Monthly Statements",
+        help="On the first day of each month, draft statements of account of the previous "
+        "month are prepared for every customer with a balance or a movement.",
+    )
+
     _order_desk_reservation_days_positive = models.Constraint(
         "CHECK(order_desk_reservation_days >= 0)",
         "The reservation hold cannot be negative.",

@@ -25,3 +25,6 @@ class ResConfigSettings(models.TransientModel):
     order_desk_return_days = fields.Integer(
         related="company_id.order_desk_return_days", readonly=False
     )
+    order_desk_statement_auto = fields.Boolean(
+        related="company_id.order_desk_statement_auto", readonly=False
+    )

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare, float_is_zero
 
 DESK_STATES = [
@@ -40,6 +40,13 @@ DESK_CHANNELS = [
     ("other", "Other"),
 ]
 
+SETTLEMENT_METHODS = [
+    ("prepayment", "Prepayment"),
+    ("cod", "Cash on Delivery"),
+    ("on_account", "On Account"),
+    ("installments", "Installments"),
+]
+
 PRIORITIES = [
     ("0", "Normal"),
     ("1", "Urgent"),
@@ -54,6 +61,7 @@ LOCKED_ORDER_FIELDS = (
     "payment_term_id",
     "warehouse_id",
     "commitment_date",
+    "desk_settlement_method",
 )
 
 USER_GROUP = "order_desk.group_order_desk_user"
@@ -166,6 +174,72 @@ class SaleOrder(models.Model):
         string="Return Count", compute="_compute_desk_return_count"
     )
 
+    # Settlement
+    desk_settlement_method = fields.Selection(
+        SETTLEMENT_METHODS,
+        string="Settlement",
+        compute="_compute_desk_settlement_method",
+        store=True,
+        readonly=False,
+        precompute=True,
+        required=True,
+        tracking=True,
+        help="Prepayment (款到发货): the goods leave once the invoice is paid. Cash on "
+        "delivery (货到付款): the delivery slip shows the amount to collect. On account "
+        "(月结/账期): invoiced and paid by the payment terms. Installments (分期): the payment "
+        "terms split the invoice in several due dates.",
+    )
+    desk_prepayment_released = fields.Boolean(
+        string="Shipping Released Before Payment",
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+    desk_amount_expected = fields.Monetary(
+        string="Due for Invoicing",
+        compute="_compute_desk_settlement_amounts",
+        store=True,
+        help="What should be invoiced by now, taxes included: the delivered quantities of "
+        "goods invoiced on delivery, the ordered quantities of the others.",
+    )
+    desk_amount_delivered = fields.Monetary(
+        string="Delivered Amount",
+        compute="_compute_desk_settlement_amounts",
+        store=True,
+    )
+    desk_amount_invoiced = fields.Monetary(
+        string="Invoiced Amount",
+        compute="_compute_desk_settlement_amounts",
+        store=True,
+        help="Posted customer invoices less posted credit notes of the order.",
+    )
+    desk_amount_paid = fields.Monetary(
+        string="Paid Amount", compute="_compute_desk_settlement_amounts", store=True
+    )
+    desk_amount_to_invoice = fields.Monetary(
+        string="Invoicing Difference",
+        compute="_compute_desk_settlement_amounts",
+        store=True,
+        help="Due for invoicing less invoiced: positive when something is not invoiced yet, "
+        "negative when more was invoiced than due.",
+    )
+    desk_amount_unpaid = fields.Monetary(
+        string="Unpaid Amount", compute="_compute_desk_settlement_amounts", store=True
+    )
+    desk_amounts_agree = fields.Boolean(
+        string="Amounts Agree",
+        compute="_compute_desk_settlement_amounts",
+        store=True,
+        index=True,
+        help="The invoiced amount matches what is due for invoicing.",
+    )
+    desk_prepaid = fields.Boolean(
+        string="Paid in Advance",
+        compute="_compute_desk_settlement_amounts",
+        store=True,
+        help="Every posted invoice of the order is paid and together they cover the order.",
+    )
+
     # Review trail
     desk_submitted_user_id = fields.Many2one(
         "res.users", string="Submitted By", readonly=True, copy=False
@@ -196,6 +270,100 @@ class SaleOrder(models.Model):
             severities = set(open_exceptions.mapped("severity"))
             order.desk_has_blocking_exception = "blocking" in severities
             order.desk_has_warning_exception = "warning" in severities
+
+    @api.depends("partner_id")
+    def _compute_desk_settlement_method(self):
+        for order in self:
+            partner = order.partner_id.commercial_partner_id
+            if partner.desk_settlement_method:
+                order.desk_settlement_method = partner.desk_settlement_method
+            elif not order.desk_settlement_method:
+                order.desk_settlement_method = "on_account"
+
+    @api.depends(
+        "state",
+        "currency_id",
+        "amount_total",
+        "order_line.qty_delivered",
+        "order_line.product_uom_qty",
+        "order_line.price_total",
+        "order_line.invoice_lines.move_id.state",
+        "order_line.invoice_lines.move_id.amount_total",
+        "order_line.invoice_lines.move_id.amount_residual",
+    )
+    def _compute_desk_settlement_amounts(self):
+        for order in self:
+            currency = order.currency_id
+            delivered = expected = 0.0
+            for line in order.order_line.filtered(
+                lambda ln: not ln.display_type and ln.product_uom_qty
+            ):
+                unit = line.price_total / line.product_uom_qty
+                delivered += unit * line.qty_delivered
+                if line.product_id.invoice_policy == "delivery":
+                    expected += unit * line.qty_delivered
+                else:
+                    expected += line.price_total
+            invoiced = paid = 0.0
+            invoices = order.invoice_ids.filtered(lambda m: m.state == "posted")
+            for move in invoices:
+                sign = -1 if move.move_type == "out_refund" else 1
+                total = (
+                    move.currency_id._convert(
+                        move.amount_total, currency, order.company_id, move.invoice_date
+                    )
+                    if move.currency_id != currency
+                    else move.amount_total
+                )
+                residual = (
+                    move.currency_id._convert(
+                        move.amount_residual,
+                        currency,
+                        order.company_id,
+                        move.invoice_date,
+                    )
+                    if move.currency_id != currency
+                    else move.amount_residual
+                )
+                invoiced += sign * total
+                paid += sign * (total - residual)
+            customer_invoices = invoices.filtered(
+                lambda m: m.move_type == "out_invoice"
+            )
+            order.desk_amount_delivered = delivered
+            order.desk_amount_expected = expected if order.state == "sale" else 0.0
+            order.desk_amount_invoiced = invoiced
+            order.desk_amount_paid = paid
+            order.desk_amount_to_invoice = order.desk_amount_expected - invoiced
+            order.desk_amount_unpaid = invoiced - paid
+            order.desk_amounts_agree = currency.is_zero(order.desk_amount_to_invoice)
+            order.desk_prepaid = bool(
+                customer_invoices
+                and all(
+                    m.currency_id.is_zero(m.amount_residual) for m in customer_invoices
+                )
+                and currency.compare_amounts(
+                    sum(customer_invoices.mapped("amount_total")), order.amount_total
+                )
+                >= 0
+            )
+
+    @api.constrains("desk_settlement_method", "payment_term_id")
+    def _check_desk_settlement_method(self):
+        for order in self:
+            if (
+                order.desk_settlement_method == "installments"
+                and order.payment_term_id
+                and len(order.payment_term_id.line_ids) < 2
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Order %(order)s is paid in installments: choose payment terms with "
+                        "several due dates instead of %(term)s.",
+                        order=order.name,
+                        term=order.payment_term_id.display_name,
+                    )
+                )
 
     @api.depends("desk_shipping_state")
     def _compute_desk_state(self):
@@ -571,6 +739,68 @@ class SaleOrder(models.Model):
             "default_order_id": self.id if len(self) == 1 else False,
         }
         return action
+
+    def action_desk_release_prepayment(self, reason):
+        """Let the goods of prepaid orders leave before the invoice is paid (manager),
+        logged with the reason."""
+        self._ensure_desk_group(MANAGER_GROUP)
+        if not isinstance(reason, str) or not reason.strip():
+            raise UserError(
+                self.env._("Give the reason for shipping before the payment.")
+            )
+        wrong = self.filtered(
+            lambda o: o.desk_settlement_method != "prepayment" or o.state != "sale"
+        )
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "Only confirmed orders paid in advance wait for their payment: "
+                    "%(orders)s.",
+                    orders=", ".join(wrong.mapped("name")),
+                )
+            )
+        self.write({"desk_prepayment_released": True})
+        self._desk_log(
+            self.env._(
+                "Shipping released before payment by %(user)s. Reason: %(reason)s",
+                user=self.env.user.name,
+                reason=reason.strip(),
+            )
+        )
+        return True
+
+    def action_desk_open_release_wizard(self):
+        return self._desk_wizard_action(
+            self.env._("Ship Before Payment"),
+            "order.desk.prepayment.release.wizard",
+            {"default_order_ids": self.ids},
+        )
+
+    def _desk_ensure_prepaid(self):
+        """Refuse to ship goods of orders paid in advance whose invoice is not paid (unless a
+        manager released them)."""
+        waiting = self.filtered(
+            lambda o: (
+                o.desk_settlement_method == "prepayment"
+                and not o.desk_prepaid
+                and not o.desk_prepayment_released
+            )
+        )
+        if waiting:
+            raise UserError(
+                self.env._(
+                    "Order %(order)s is paid in advance: its goods leave once the invoice "
+                    "is paid (%(unpaid)s still due). A manager can release the shipping "
+                    "before payment.",
+                    order=waiting[0].name,
+                    unpaid=waiting[0].currency_id.format(
+                        max(
+                            waiting[0].amount_total - waiting[0].desk_amount_paid,
+                            0.0,
+                        )
+                    ),
+                )
+            )
 
     def action_view_desk_returns(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(

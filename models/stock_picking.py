@@ -111,6 +111,14 @@ class StockPicking(models.Model):
     desk_return_request_ids = fields.One2many(
         "order.desk.return", "picking_id", string="Return Requests"
     )
+    desk_cod_amount = fields.Monetary(
+        string="Amount to Collect",
+        compute="_compute_desk_cod_amount",
+        currency_field="desk_cod_currency_id",
+        help="Cash on delivery: the value of the goods of this delivery at the order's "
+        "prices, taxes included.",
+    )
+    desk_cod_currency_id = fields.Many2one(related="sale_id.currency_id")
     desk_open_incident_count = fields.Integer(
         string="Open Incidents", compute="_compute_desk_open_incident_count"
     )
@@ -211,6 +219,34 @@ class StockPicking(models.Model):
                 and country != picking.company_id.country_id
             )
 
+    @api.depends(
+        "sale_id.desk_settlement_method",
+        "move_ids.quantity",
+        "move_ids.product_uom_qty",
+        "move_ids.state",
+    )
+    def _compute_desk_cod_amount(self):
+        for picking in self:
+            amount = 0.0
+            if picking.sale_id.desk_settlement_method == "cod" and (
+                picking._desk_is_customer_delivery()
+            ):
+                for move in picking.move_ids.filtered(
+                    lambda m: m.state != "cancel" and m.sale_line_id.product_uom_qty
+                ):
+                    line = move.sale_line_id
+                    quantity = (
+                        move.quantity if move.state == "done" else move.product_uom_qty
+                    )
+                    amount += (
+                        move.product_uom._compute_quantity(
+                            quantity, line.product_uom_id
+                        )
+                        * line.price_total
+                        / line.product_uom_qty
+                    )
+            picking.desk_cod_amount = amount
+
     def _compute_desk_open_incident_count(self):
         counts = self.env["order.desk.incident"]._desk_open_counts("picking_id", self)
         for picking in self:
@@ -236,6 +272,11 @@ class StockPicking(models.Model):
         return result
 
     def _action_done(self):
+        # sudo: warehouse users need no rights on sale orders to be told that an order paid
+        # in advance waits for its payment.
+        self.filtered(
+            lambda p: p._desk_is_customer_delivery()
+        ).sudo().sale_id._desk_ensure_prepaid()
         result = super()._action_done()
         # sudo: validating the receipt (the warehouse's job) moves the return request on;
         # warehouse users need no rights on the requests for that.

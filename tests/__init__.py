@@ -14,3 +14,7 @@ from . import test_shipping_docs
 from . import test_tours
 from . import test_return
 from . import test_return_portal
+from . import test_settlement
+from . import test_statement
+from . import test_statement_portal
+from . import test_statement_volume

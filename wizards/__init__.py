@@ -1,3 +1,4 @@
+from . import order_desk_active_records_mixin
 from . import order_desk_override_wizard
 from . import order_desk_reject_wizard
 from . import order_desk_unlock_wizard
@@ -5,3 +6,5 @@ from . import order_desk_availability_wizard
 from . import order_desk_tracking_import_wizard
 from . import order_desk_dispatch_wizard
 from . import order_desk_return_reject_wizard
+from . import order_desk_prepayment_release_wizard
+from . import order_desk_reconcile_wizard

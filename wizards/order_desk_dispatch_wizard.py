@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 
 USER_GROUP = "order_desk.group_order_desk_user"
@@ -9,6 +9,9 @@ USER_GROUP = "order_desk.group_order_desk_user"
 class OrderDeskDispatchWizard(models.TransientModel):
     _name = "order.desk.dispatch.wizard"
     _description = "Notify the Warehouse of Deliveries to Prepare"
+    _inherit = ["order.desk.active.records.mixin"]
+    _desk_active_model = "stock.picking"
+    _desk_active_field = "picking_ids"
 
     picking_ids = fields.Many2many("stock.picking", string="Deliveries", required=True)
     user_id = fields.Many2one(
@@ -32,18 +35,6 @@ class OrderDeskDispatchWizard(models.TransientModel):
         default=lambda self: fields.Date.context_today(self) + timedelta(days=1),
     )
     note = fields.Text()
-
-    @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        context = self.env.context
-        if (
-            "picking_ids" in fields_list
-            and not values.get("picking_ids")
-            and context.get("active_model") == "stock.picking"
-        ):
-            values["picking_ids"] = [(6, 0, context.get("active_ids", []))]
-        return values
 
     def action_apply(self):
         """Assign the deliveries and give the responsible an activity on each (clerk)."""

@@ -1,9 +1,12 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 
 class OrderDeskOverrideWizard(models.TransientModel):
     _name = "order.desk.override.wizard"
     _description = "Override Order Desk Exceptions"
+    _inherit = ["order.desk.active.records.mixin"]
+    _desk_active_model = "order.desk.exception"
+    _desk_active_field = "exception_ids"
 
     exception_ids = fields.Many2many(
         "order.desk.exception",
@@ -12,18 +15,6 @@ class OrderDeskOverrideWizard(models.TransientModel):
         domain=[("state", "=", "open")],
     )
     reason = fields.Text(required=True)
-
-    @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        context = self.env.context
-        if (
-            "exception_ids" in fields_list
-            and not values.get("exception_ids")
-            and context.get("active_model") == "order.desk.exception"
-        ):
-            values["exception_ids"] = [(6, 0, context.get("active_ids", []))]
-        return values
 
     def action_confirm(self):
         self.ensure_one()

@@ -1,24 +1,15 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 
 class OrderDeskRejectWizard(models.TransientModel):
     _name = "order.desk.reject.wizard"
     _description = "Reject Orders Under Review"
+    _inherit = ["order.desk.active.records.mixin"]
+    _desk_active_model = "sale.order"
+    _desk_active_field = "order_ids"
 
     order_ids = fields.Many2many("sale.order", string="Orders", required=True)
     reason = fields.Text(required=True)
-
-    @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        context = self.env.context
-        if (
-            "order_ids" in fields_list
-            and not values.get("order_ids")
-            and context.get("active_model") == "sale.order"
-        ):
-            values["order_ids"] = [(6, 0, context.get("active_ids", []))]
-        return values
 
     def action_confirm(self):
         self.ensure_one()

@@ -1,0 +1,209 @@
+from odoo import http
+from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.http import content_disposition, request
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+from ..models.order_desk_statement import ACCOUNTING_GROUP
+
+
+class OrderDeskStatementController(CustomerPortal):
+    # ------------------------------------------------------------------------------------------
+    # XLSX export (accountants)
+    # ------------------------------------------------------------------------------------------
+    @http.route(
+        "/order_desk/statements/xlsx", type="http", auth="user", methods=["GET"]
+    )
+    def desk_statements_xlsx(self, ids="", layout="sheets", **_kwargs):
+        """The statements ``ids`` (comma-separated) the accountant may read, as XLSX."""
+        if not request.env.user.has_group(ACCOUNTING_GROUP):
+            raise AccessError(
+                request.env._("Only accountants (Invoicing users) can do this.")
+            )
+        try:
+            statement_ids = [int(value) for value in ids.split(",") if value]
+        except ValueError:
+            raise UserError(
+                request.env._("The statements to export are not valid.")
+            ) from None
+        if layout not in ("sheets", "summary"):
+            raise UserError(
+                request.env._("Unknown workbook layout %(layout)s.", layout=layout)
+            )
+        statements = request.env["order.desk.statement"].browse(statement_ids).exists()
+        if not statements:
+            raise MissingError(request.env._("These statements do not exist."))
+        statements.check_access("read")
+        content = statements._desk_xlsx(layout)
+        filename = request.env._("Statements of Account.xlsx")
+        return request.make_response(
+            content,
+            headers=[
+                (
+                    "Content-Type",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ),
+                ("Content-Disposition", content_disposition(filename)),
+            ],
+        )
+
+    # ------------------------------------------------------------------------------------------
+    # Portal
+    # ------------------------------------------------------------------------------------------
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "desk_statement_count" in counters:
+            Statement = request.env["order.desk.statement"]
+            values["desk_statement_count"] = (
+                Statement.search_count([("state", "!=", "draft")], limit=1)
+                if Statement.has_access("read")
+                else 0
+            )
+        return values
+
+    @http.route(
+        ["/my/statements", "/my/statements/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_my_desk_statements(self, page=1, **_kwargs):
+        """The customer's statements of account (their own, drafts excepted)."""
+        Statement = request.env["order.desk.statement"]
+        if not Statement.has_access("read"):
+            return request.redirect("/my")
+        domain = [("state", "!=", "draft")]
+        count = Statement.search_count(domain)
+        pager = portal_pager(
+            url="/my/statements", total=count, page=page, step=self._items_per_page
+        )
+        statements = Statement.search(
+            domain, limit=self._items_per_page, offset=pager["offset"]
+        )
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "desk_statements": statements,
+                "pager": pager,
+                "page_name": "desk_statement",
+                "default_url": "/my/statements",
+            }
+        )
+        return request.render("order_desk.portal_my_desk_statements", values)
+
+    def _desk_statement_or_redirect(self, statement_id, access_token):
+        try:
+            statement = self._document_check_access(
+                "order.desk.statement", statement_id, access_token=access_token
+            )
+        except (AccessError, MissingError):
+            return None
+        # Drafts are the accountant's work in progress: the customer sees sent ones.
+        return statement if statement.state != "draft" else None
+
+    @http.route(
+        ["/my/statements/<int:statement_id>"], type="http", auth="public", website=True
+    )
+    def portal_desk_statement_page(
+        self,
+        statement_id,
+        access_token=None,
+        report_type=None,
+        download=False,
+        **kwargs,
+    ):
+        """One statement: its customer, or the e-mailed link's token."""
+        statement = self._desk_statement_or_redirect(statement_id, access_token)
+        if statement is None:
+            return request.redirect("/my")
+        if report_type in ("html", "pdf", "text"):
+            report = (
+                "order_desk.balance_confirmation_report"
+                if kwargs.get("letter")
+                else "order_desk.statement_of_account_report"
+            )
+            return self._show_report(
+                model=statement,
+                report_type=report_type,
+                report_ref=report,
+                download=download,
+            )
+        values = self._get_page_view_values(
+            statement,
+            access_token,
+            {
+                "desk_statement": statement,
+                "page_name": "desk_statement",
+                "error": kwargs.get("error"),
+                "done": kwargs.get("done"),
+            },
+            "my_desk_statements_history",
+            False,
+        )
+        return request.render("order_desk.portal_desk_statement_page", values)
+
+    @http.route(
+        ["/my/statements/<int:statement_id>/confirm"],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_desk_statement_confirm(self, statement_id, access_token=None, **post):
+        """The customer agrees with the balance of a sent statement."""
+        statement = self._desk_statement_or_redirect(statement_id, access_token)
+        if statement is None:
+            return request.redirect("/my")
+        url = statement.get_portal_url()
+        if statement.state != "sent":
+            return request.redirect(
+                f"{url}&error=state" if "?" in url else f"{url}?error=state"
+            )
+        who = request.env._(
+            "%(name)s (customer portal)",
+            name=request.env.user.name
+            if not request.env.user._is_public()
+            else statement.partner_id.name,
+        )
+        statement.with_context(order_desk_confirmed_by=who).action_confirm(
+            note=(post.get("comment") or "").strip() or None
+        )
+        return request.redirect(
+            f"{url}&done=confirmed" if "?" in url else f"{url}?done=confirmed"
+        )
+
+    @http.route(
+        ["/my/statements/<int:statement_id>/dispute"],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_desk_statement_dispute(self, statement_id, access_token=None, **post):
+        """The customer disputes an amount of a sent statement, with a comment."""
+        statement = self._desk_statement_or_redirect(statement_id, access_token)
+        if statement is None:
+            return request.redirect("/my")
+        url = statement.get_portal_url()
+        joiner = "&" if "?" in url else "?"
+        if statement.state not in ("sent", "disputed"):
+            return request.redirect(f"{url}{joiner}error=state")
+        try:
+            line_id = int(post.get("line_id") or 0) or False
+        except ValueError:
+            line_id = False
+        try:
+            with statement.env.cr.savepoint():
+                statement.action_dispute(
+                    [
+                        {
+                            "line_id": line_id,
+                            "amount": post.get("amount"),
+                            "reason": post.get("comment"),
+                        }
+                    ]
+                )
+        except UserError:
+            return request.redirect(f"{url}{joiner}error=dispute")
+        return request.redirect(f"{url}{joiner}done=disputed")

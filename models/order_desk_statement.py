@@ -1,0 +1,1088 @@
+import io
+import re
+from collections import defaultdict
+from datetime import timedelta
+
+import xlsxwriter
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
+
+STATEMENT_STATES = [
+    ("draft", "Draft"),
+    ("sent", "Sent"),
+    ("confirmed", "Confirmed"),
+    ("disputed", "Disputed"),
+    ("closed", "Closed"),
+]
+
+# A confirmed or closed statement no longer changes.
+FROZEN_STATES = ("confirmed", "closed")
+
+ENTRY_TYPES = [
+    ("invoice", "Invoice"),
+    ("credit_note", "Credit Note"),
+    ("payment", "Payment"),
+    ("other", "Other"),
+]
+
+DISPUTE_STATES = [
+    ("open", "Open"),
+    ("resolved", "Resolved"),
+    ("rejected", "Rejected"),
+]
+
+ACCOUNTING_GROUP = "account.group_account_invoice"
+
+# Fields of a statement its own actions write once it is frozen.
+STATE_FIELDS = {
+    "access_token",
+    "message_main_attachment_id",
+    "state",
+    "confirmed_date",
+    "confirmed_by",
+    "confirmation_note",
+    "closed_date",
+    "sent_date",
+}
+
+# Posted journal items of receivable accounts of one company, with their customer (the
+# commercial partner of the item's partner): the ground of every statement figure.
+RECEIVABLE_ITEMS = """
+      FROM account_move_line aml
+      JOIN account_account account ON account.id = aml.account_id
+      JOIN res_partner partner ON partner.id = aml.partner_id
+     WHERE aml.company_id = %(company)s
+       AND aml.parent_state = 'posted'
+       AND account.account_type = 'asset_receivable'
+"""
+
+
+class OrderDeskStatement(models.Model):
+    _name = "order.desk.statement"
+    _description = "Customer Statement of Account"
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _order = "date_to desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, readonly=True
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        readonly=True,
+        default=lambda self: self.env.company,
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    partner_currency_id = fields.Many2one(
+        "res.currency",
+        string="Customer Currency",
+        compute="_compute_partner_currency_id",
+        help="The currency of the customer's pricelist, when it is not the company's.",
+    )
+    date_from = fields.Date(string="From", required=True, readonly=True)
+    date_to = fields.Date(string="To", required=True, readonly=True, index=True)
+    state = fields.Selection(
+        STATEMENT_STATES,
+        string="Status",
+        required=True,
+        default="draft",
+        readonly=True,
+        index=True,
+        tracking=True,
+        copy=False,
+    )
+    previous_statement_id = fields.Many2one(
+        "order.desk.statement",
+        string="Previous Agreed Statement",
+        readonly=True,
+        help="The latest confirmed or closed statement before this one: its closing balance "
+        "opens this one, and entries posted since in its period appear here as late entries.",
+    )
+
+    # Figures, in the company currency
+    opening_balance = fields.Monetary(readonly=True)
+    total_debit = fields.Monetary(string="Debit", readonly=True)
+    total_credit = fields.Monetary(string="Credit", readonly=True)
+    closing_balance = fields.Monetary(readonly=True, tracking=True)
+    overdue_0_30 = fields.Monetary(string="Overdue 0-30", readonly=True)
+    overdue_31_60 = fields.Monetary(string="Overdue 31-60", readonly=True)
+    overdue_61_90 = fields.Monetary(string="Overdue 61-90", readonly=True)
+    overdue_90_plus = fields.Monetary(string="Overdue 90+", readonly=True)
+    overdue_total = fields.Monetary(string="Overdue", readonly=True)
+    computed_date = fields.Datetime(string="Computed On", readonly=True)
+
+    line_ids = fields.One2many(
+        "order.desk.statement.line", "statement_id", string="Lines", readonly=True
+    )
+    opening_move_line_ids = fields.Many2many(
+        "account.move.line",
+        "order_desk_statement_opening_rel",
+        "statement_id",
+        "move_line_id",
+        string="Items in the Opening Balance",
+        readonly=True,
+        copy=False,
+    )
+    dispute_ids = fields.One2many(
+        "order.desk.statement.dispute", "statement_id", string="Disputes"
+    )
+    open_dispute_count = fields.Integer(compute="_compute_open_dispute_count")
+
+    # Confirmation
+    sent_date = fields.Datetime(readonly=True, copy=False)
+    confirmed_date = fields.Datetime(readonly=True, copy=False)
+    confirmed_by = fields.Char(readonly=True, copy=False)
+    confirmation_note = fields.Text(
+        copy=False,
+        help="How the balance was confirmed (phone call, signed paper copy attached in the "
+        "chatter).",
+    )
+    closed_date = fields.Datetime(readonly=True, copy=False)
+
+    _unique_period = models.Constraint(
+        "UNIQUE(partner_id, company_id, date_from, date_to)",
+        "A customer has one statement per period.",
+    )
+    _dates_in_order = models.Constraint(
+        "CHECK(date_from <= date_to)", "A statement's period ends after it starts."
+    )
+
+    @api.depends("partner_id", "date_from", "date_to")
+    def _compute_name(self):
+        for statement in self:
+            statement.name = self.env._(
+                "%(partner)s %(date_from)s - %(date_to)s",
+                partner=statement.partner_id.name or "",
+                date_from=statement.date_from or "",
+                date_to=statement.date_to or "",
+            )
+
+    @api.depends("partner_id", "currency_id")
+    def _compute_partner_currency_id(self):
+        for statement in self:
+            currency = statement.partner_id.property_product_pricelist.currency_id
+            statement.partner_currency_id = (
+                currency if currency and currency != statement.currency_id else False
+            )
+
+    @api.depends("dispute_ids.state")
+    def _compute_open_dispute_count(self):
+        for statement in self:
+            statement.open_dispute_count = len(
+                statement.dispute_ids.filtered(lambda d: d.state == "open")
+            )
+
+    def _compute_access_url(self):
+        result = super()._compute_access_url()
+        for statement in self:
+            statement.access_url = f"/my/statements/{statement.id}"
+        return result
+
+    @api.constrains("partner_id", "company_id", "date_from", "date_to")
+    def _check_no_overlap(self):
+        others = self.search(
+            [
+                ("id", "not in", self.ids),
+                ("partner_id", "in", self.partner_id.ids),
+                ("company_id", "in", self.company_id.ids),
+                ("date_from", "<=", max(self.mapped("date_to"))),
+                ("date_to", ">=", min(self.mapped("date_from"))),
+            ]
+        )
+        for statement in self:
+            clash = others.filtered(
+                lambda o, s=statement: (
+                    o.partner_id == s.partner_id
+                    and o.company_id == s.company_id
+                    and o.date_from <= s.date_to
+                    and o.date_to >= s.date_from
+                )
+            )
+            if clash:
+                raise ValidationError(
+                    self.env._(
+                        "%(partner)s already has a statement for %(period)s.",
+                        partner=statement.partner_id.display_name,
+                        period=clash[0].name,
+                    )
+                )
+
+    def write(self, vals):
+        if set(vals) - STATE_FIELDS:
+            self._desk_ensure_unfrozen()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_sent(self):
+        sent = self.filtered(lambda s: s.state != "draft")
+        if sent:
+            raise UserError(
+                self.env._(
+                    "Only draft statements can be deleted: %(statements)s.",
+                    statements=", ".join(sent.mapped("name")),
+                )
+            )
+
+    # ------------------------------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------------------------------
+    def action_recompute(self):
+        """Compute draft statements again from the books (accountant)."""
+        self._desk_ensure_accountant()
+        self._desk_ensure_state(
+            ("draft",),
+            lambda names: self.env._(
+                "Only draft statements are computed again: %(statements)s.",
+                statements=names,
+            ),
+        )
+        for (company, date_from, date_to), statements in self.grouped(
+            lambda s: (s.company_id, s.date_from, s.date_to)
+        ).items():
+            self._desk_generate(company, date_from, date_to, statements.partner_id)
+        return True
+
+    def action_send(self):
+        """E-mail the statements to the customers with a link to confirm or dispute them,
+        logged in the chatter (accountant)."""
+        self._desk_ensure_accountant()
+        self._desk_ensure_state(
+            ("draft", "sent"),
+            lambda names: self.env._(
+                "Only draft or sent statements are sent: %(statements)s.",
+                statements=names,
+            ),
+        )
+        template = self.env.ref("order_desk.mail_template_desk_statement")
+        for statement in self:
+            statement._portal_ensure_token()
+            statement.message_post_with_source(
+                template,
+                subtype_xmlid="mail.mt_comment",
+                email_layout_xmlid="mail.mail_notification_light",
+            )
+        self.filtered(lambda s: s.state == "draft").write(
+            {"state": "sent", "sent_date": fields.Datetime.now()}
+        )
+        return True
+
+    def action_confirm(self, note=None):
+        """The customer agrees with the balance (portal, or recorded by the accountant after a
+        call or a signed copy): the statement is frozen."""
+        self._desk_ensure_accountant()
+        self._desk_ensure_state(
+            ("sent", "draft"),
+            lambda names: self.env._(
+                "Only statements waiting for the customer can be confirmed: %(statements)s.",
+                statements=names,
+            ),
+        )
+        who = self.env.context.get("order_desk_confirmed_by") or self.env.user.name
+        vals = {
+            "state": "confirmed",
+            "confirmed_date": fields.Datetime.now(),
+            "confirmed_by": who,
+        }
+        if note:
+            vals["confirmation_note"] = note
+        self._desk_freeze()
+        self.write(vals)
+        self._desk_log(self.env._("Balance confirmed by %(who)s.", who=who))
+        return True
+
+    def action_dispute(self, disputes=None):
+        """Record the customer's disputes (``disputes``: dicts with ``line_id``, ``amount``,
+        ``reason``) and mark the statements disputed; without ``disputes``, the statements'
+        own open disputes count (accountant, or the portal)."""
+        self._desk_ensure_accountant()
+        self._desk_ensure_state(
+            ("sent", "disputed", "draft"),
+            lambda names: self.env._(
+                "Only statements waiting for the customer can be disputed: %(statements)s.",
+                statements=names,
+            ),
+        )
+        if disputes:
+            if not isinstance(disputes, (list, tuple)) or len(self) != 1:
+                raise UserError(
+                    self.env._("Give the disputes of one statement as a list.")
+                )
+            self.env["order.desk.statement.dispute"].create(
+                [self._desk_dispute_vals(dispute) for dispute in disputes]
+            )
+        undisputed = self.filtered(lambda s: not s.open_dispute_count)
+        if undisputed:
+            raise UserError(
+                self.env._(
+                    "Record what the customer disputes on %(statements)s first.",
+                    statements=", ".join(undisputed.mapped("name")),
+                )
+            )
+        self.write({"state": "disputed"})
+        self._desk_log(self.env._("The customer disputes the balance."))
+        return True
+
+    def action_close(self):
+        """Archive agreed statements (accountant): every dispute must be settled."""
+        self._desk_ensure_accountant()
+        self._desk_ensure_state(
+            ("confirmed", "disputed"),
+            lambda names: self.env._(
+                "Only confirmed or disputed statements can be closed: %(statements)s.",
+                statements=names,
+            ),
+        )
+        unsettled = self.filtered("open_dispute_count")
+        if unsettled:
+            raise UserError(
+                self.env._(
+                    "Settle every dispute of %(statements)s before closing.",
+                    statements=", ".join(unsettled.mapped("name")),
+                )
+            )
+        self.filtered(lambda s: s.state not in FROZEN_STATES)._desk_freeze()
+        self.write({"state": "closed", "closed_date": fields.Datetime.now()})
+        self._desk_log(self.env._("Statement closed and archived."))
+        return True
+
+    def action_export_xlsx(self, layout="sheets"):
+        """Download the statements as an XLSX workbook: one sheet per customer, or one
+        summary sheet."""
+        self._desk_ensure_accountant()
+        if layout not in ("sheets", "summary"):
+            raise UserError(
+                self.env._("Unknown workbook layout %(layout)s.", layout=layout)
+            )
+        ids = ",".join(str(i) for i in self.ids)
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/order_desk/statements/xlsx?ids={ids}&layout={layout}",
+            "target": "self",
+        }
+
+    def action_export_xlsx_summary(self):
+        return self.action_export_xlsx(layout="summary")
+
+    # ------------------------------------------------------------------------------------------
+    # Guards
+    # ------------------------------------------------------------------------------------------
+    def _desk_ensure_accountant(self):
+        if not (self.env.su or self.env.user.has_group(ACCOUNTING_GROUP)):
+            raise AccessError(
+                self.env._("Only accountants (Invoicing users) can do this.")
+            )
+        self.check_access("write")
+
+    def _desk_ensure_state(self, states, message):
+        if not self:
+            raise UserError(self.env._("Select at least one statement."))
+        wrong = self.filtered(lambda s: s.state not in states)
+        if wrong:
+            raise UserError(message(", ".join(wrong.mapped("name"))))
+
+    def _desk_ensure_unfrozen(self):
+        frozen = self.filtered(lambda s: s.state in FROZEN_STATES)
+        if frozen:
+            raise UserError(
+                self.env._(
+                    "Statement %(statement)s is agreed with the customer: it no longer "
+                    "changes. Later entries appear in the next statement.",
+                    statement=frozen[0].name,
+                )
+            )
+
+    def _desk_dispute_vals(self, dispute):
+        self.ensure_one()
+        if not isinstance(dispute, dict):
+            raise UserError(self.env._("A dispute is a set of values."))
+        line = self.line_ids.filtered(lambda ln: ln.id == dispute.get("line_id"))
+        reason = dispute.get("reason")
+        try:
+            amount = float(dispute.get("amount") or 0.0)
+        except (TypeError, ValueError):
+            amount = 0.0
+        if dispute.get("line_id") and not line:
+            raise UserError(self.env._("The disputed line is not on this statement."))
+        if amount <= 0:
+            raise UserError(self.env._("Give the disputed amount (more than zero)."))
+        if not isinstance(reason, str) or not reason.strip():
+            raise UserError(self.env._("Say why the amount is disputed."))
+        return {
+            "statement_id": self.id,
+            "line_id": line.id,
+            "amount": amount,
+            "reason": reason.strip(),
+        }
+
+    # ------------------------------------------------------------------------------------------
+    # Computation
+    # ------------------------------------------------------------------------------------------
+    @api.model
+    def _desk_generate(self, company, date_from, date_to, partners=None):
+        """Make (or compute again) the statements of ``company`` for the period.
+
+        ``partners``: the customers (their commercial partners); none: every customer with a
+        balance or a movement. Statements already sent or agreed are left as they are. A
+        fixed number of queries whatever the number of customers and items: the figures are
+        aggregated in SQL and the lines inserted in one statement.
+        """
+        params = {
+            "company": company.id,
+            "date_from": date_from,
+            "date_to": date_to,
+        }
+        partner_filter = SQL("")
+        if partners:
+            params["partners"] = tuple(partners.commercial_partner_id.ids)
+            partner_filter = SQL(
+                "AND partner.commercial_partner_id IN %s", params["partners"]
+            )
+        # Customers with a balance or a movement, and their figures before the period.
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner.commercial_partner_id,
+                       COALESCE(SUM(aml.balance) FILTER (WHERE aml.date < %(date_from)s), 0),
+                       COUNT(*) FILTER (WHERE aml.date >= %(date_from)s)
+                """
+                + RECEIVABLE_ITEMS
+                + """
+                   AND aml.date <= %(date_to)s
+                   %(partner_filter)s
+              GROUP BY partner.commercial_partner_id
+                """,
+                partner_filter=partner_filter,
+                **params,
+            )
+        )
+        figures = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        currency = company.currency_id
+        partner_ids = (
+            set(partners.commercial_partner_id.ids)
+            if partners
+            else {
+                partner_id
+                for partner_id, (before, moves) in figures.items()
+                if moves or not currency.is_zero(before)
+            }
+        )
+        if not partner_ids:
+            return self.browse()
+        # Statements of the period: drafts are computed again, the others stay.
+        existing = self.search(
+            [
+                ("company_id", "=", company.id),
+                ("partner_id", "in", list(partner_ids)),
+                ("date_from", "=", date_from),
+                ("date_to", "=", date_to),
+            ]
+        )
+        kept = existing.filtered(lambda s: s.state != "draft")
+        drafts = existing - kept
+        todo_ids = partner_ids - set(kept.partner_id.ids)
+        previous = {}
+        for statement in self.search(
+            [
+                ("company_id", "=", company.id),
+                ("partner_id", "in", list(todo_ids)),
+                ("state", "in", FROZEN_STATES),
+                ("date_to", "<", date_from),
+            ],
+            order="date_to desc",
+        ):
+            previous.setdefault(statement.partner_id.id, statement)
+        # The period's movements (and the late entries of customers with an agreed
+        # statement before), and what is overdue at the end of the period.
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner.commercial_partner_id,
+                       COALESCE(SUM(aml.debit), 0),
+                       COALESCE(SUM(aml.credit), 0),
+                       COALESCE(SUM(aml.amount_residual) FILTER (
+                           WHERE aml.amount_residual > 0
+                             AND %(date_to)s - COALESCE(aml.date_maturity, aml.date)
+                                 BETWEEN 1 AND 30), 0),
+                       COALESCE(SUM(aml.amount_residual) FILTER (
+                           WHERE aml.amount_residual > 0
+                             AND %(date_to)s - COALESCE(aml.date_maturity, aml.date)
+                                 BETWEEN 31 AND 60), 0),
+                       COALESCE(SUM(aml.amount_residual) FILTER (
+                           WHERE aml.amount_residual > 0
+                             AND %(date_to)s - COALESCE(aml.date_maturity, aml.date)
+                                 BETWEEN 61 AND 90), 0),
+                       COALESCE(SUM(aml.amount_residual) FILTER (
+                           WHERE aml.amount_residual > 0
+                             AND %(date_to)s - COALESCE(aml.date_maturity, aml.date) > 90),
+                           0)
+                """
+                + RECEIVABLE_ITEMS
+                + """
+                   AND aml.date <= %(date_to)s
+                   AND partner.commercial_partner_id IN %(todo)s
+              GROUP BY partner.commercial_partner_id
+                """,
+                todo=tuple(todo_ids),
+                **params,
+            )
+        )
+        aging = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner.commercial_partner_id,
+                       COALESCE(SUM(aml.debit), 0),
+                       COALESCE(SUM(aml.credit), 0)
+                """
+                + RECEIVABLE_ITEMS
+                + """
+                   AND aml.date <= %(date_to)s
+                   AND partner.commercial_partner_id IN %(todo)s
+                   AND (aml.date >= %(date_from)s
+                        OR (partner.commercial_partner_id IN %(with_previous)s
+                            AND aml.desk_statement_id IS NULL))
+              GROUP BY partner.commercial_partner_id
+                """,
+                todo=tuple(todo_ids),
+                with_previous=tuple(previous) or (0,),
+                **params,
+            )
+        )
+        movements = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        now = fields.Datetime.now()
+        vals_by_partner = {}
+        for partner_id in todo_ids:
+            before, _moves = figures.get(partner_id, (0.0, 0))
+            prev = previous.get(partner_id)
+            opening = prev.closing_balance if prev else before
+            debit, credit = movements.get(partner_id, (0.0, 0.0))
+            overdue = aging.get(partner_id, (0, 0, 0, 0, 0, 0))[2:]
+            vals_by_partner[partner_id] = {
+                "partner_id": partner_id,
+                "company_id": company.id,
+                "date_from": date_from,
+                "date_to": date_to,
+                "previous_statement_id": prev.id if prev else False,
+                "opening_balance": opening,
+                "total_debit": debit,
+                "total_credit": credit,
+                "closing_balance": opening + debit - credit,
+                "overdue_0_30": overdue[0],
+                "overdue_31_60": overdue[1],
+                "overdue_61_90": overdue[2],
+                "overdue_90_plus": overdue[3],
+                "overdue_total": sum(overdue),
+                "computed_date": now,
+            }
+        for draft in drafts:
+            draft.write(vals_by_partner.pop(draft.partner_id.id))
+        created = self.create(list(vals_by_partner.values()))
+        statements = drafts | created
+        self.env.flush_all()
+        self._desk_insert_lines(statements, params)
+        return statements | kept
+
+    @api.model
+    def _desk_insert_lines(self, statements, params):
+        """The lines of ``statements`` with their running balance, in SQL: one statement for
+        any number of customers and items (the ORM would create them one by one). Also
+        records, for statements without a previous agreed one, the items their opening
+        balance counts, so that agreeing them marks exactly those."""
+        cr = self.env.cr
+        ids = tuple(statements.ids)
+        cr.execute(
+            SQL("DELETE FROM order_desk_statement_line WHERE statement_id IN %s", ids)
+        )
+        cr.execute(
+            SQL(
+                "DELETE FROM order_desk_statement_opening_rel WHERE statement_id IN %s",
+                ids,
+            )
+        )
+        # The contacts of each statement's customer come first (materialized), and their
+        # items are reached by partner: the plan stays a walk along the partner index even
+        # when the tables' statistics are stale (items just posted, statements just made).
+        customers = SQL(
+            """
+            WITH customers AS MATERIALIZED (
+                SELECT partner.id AS partner_id, st.id AS statement_id, st.company_id,
+                       st.date_from, st.date_to, st.opening_balance,
+                       st.previous_statement_id IS NOT NULL AS has_previous
+                  FROM order_desk_statement st
+                  JOIN res_partner partner ON partner.commercial_partner_id = st.partner_id
+                 WHERE st.id IN %s
+            )
+            """,
+            ids,
+        )
+        cr.execute(
+            SQL(
+                """
+                %(customers)s
+                INSERT INTO order_desk_statement_line
+                       (statement_id, company_id, sequence, date, move_id, move_line_id,
+                        name, ref, date_maturity, debit, credit, balance, amount_residual,
+                        reconciled, currency_id, amount_currency, entry_type, is_late,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT c.statement_id, aml.company_id,
+                       ROW_NUMBER() OVER w,
+                       aml.date, aml.move_id, aml.id,
+                       move.name, COALESCE(NULLIF(move.ref, ''), aml.name),
+                       aml.date_maturity, aml.debit, aml.credit,
+                       c.opening_balance + SUM(aml.balance) OVER w,
+                       aml.amount_residual, aml.reconciled,
+                       aml.currency_id, aml.amount_currency,
+                       CASE WHEN move.move_type = 'out_invoice' THEN 'invoice'
+                            WHEN move.move_type = 'out_refund' THEN 'credit_note'
+                            WHEN move.origin_payment_id IS NOT NULL
+                                 OR move.statement_line_id IS NOT NULL
+                                 OR journal.type IN ('bank', 'cash') THEN 'payment'
+                            ELSE 'other' END,
+                       aml.date < c.date_from,
+                       %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+                  FROM customers c
+                  JOIN account_move_line aml
+                    ON aml.partner_id = c.partner_id AND aml.company_id = c.company_id
+                  JOIN account_account account ON account.id = aml.account_id
+                  JOIN account_move move ON move.id = aml.move_id
+                  JOIN account_journal journal ON journal.id = aml.journal_id
+                 WHERE aml.parent_state = 'posted'
+                   AND account.account_type = 'asset_receivable'
+                   AND aml.date <= c.date_to
+                   AND (aml.date >= c.date_from
+                        OR (c.has_previous AND aml.desk_statement_id IS NULL))
+                WINDOW w AS (PARTITION BY c.statement_id
+                             ORDER BY aml.date < c.date_from DESC, aml.date, aml.id)
+                """,
+                customers=customers,
+                uid=self.env.uid,
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+                %(customers)s
+                INSERT INTO order_desk_statement_opening_rel (statement_id, move_line_id)
+                SELECT c.statement_id, aml.id
+                  FROM customers c
+                  JOIN account_move_line aml
+                    ON aml.partner_id = c.partner_id AND aml.company_id = c.company_id
+                  JOIN account_account account ON account.id = aml.account_id
+                 WHERE NOT c.has_previous
+                   AND aml.parent_state = 'posted'
+                   AND account.account_type = 'asset_receivable'
+                   AND aml.date < c.date_from
+                """,
+                customers=customers,
+            )
+        )
+        self.env["order.desk.statement.line"].invalidate_model()
+        statements.invalidate_recordset(["line_ids", "opening_move_line_ids"])
+
+    def _desk_freeze(self):
+        """Mark the journal items these statements account for (lines and opening) as agreed:
+        items posted later in their period are then late entries of the next statement."""
+        Line = self.env["account.move.line"].sudo()
+        for statement in self:
+            items = (
+                statement.line_ids.move_line_id | statement.opening_move_line_ids
+            ).filtered(lambda aml: not aml.desk_statement_id)
+            # sudo: the accountant agreeing a statement needs no right to write journal
+            # items for this mark, which changes nothing in the accounting.
+            Line.browse(items.ids).write({"desk_statement_id": statement.id})
+
+    def _desk_log(self, body):
+        self._message_log_batch(dict.fromkeys(self.ids, body))
+
+    # ------------------------------------------------------------------------------------------
+    # XLSX
+    # ------------------------------------------------------------------------------------------
+    def _desk_xlsx(self, layout="sheets"):
+        """The statements as an XLSX workbook: one sheet per statement (``sheets``) or one
+        summary sheet (``summary``); numbers formatted, header rows frozen."""
+        output = io.BytesIO()
+        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+        formats = {
+            "title": workbook.add_format({"bold": True, "font_size": 14}),
+            "header": workbook.add_format(
+                {"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True}
+            ),
+            "money": workbook.add_format({"num_format": "#,##0.00"}),
+            "money_bold": workbook.add_format({"num_format": "#,##0.00", "bold": True}),
+            "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+            "bold": workbook.add_format({"bold": True}),
+        }
+        if layout == "summary":
+            self._desk_xlsx_summary(workbook, formats)
+        else:
+            used = set()
+            for statement in self:
+                statement._desk_xlsx_sheet(workbook, formats, used)
+        workbook.close()
+        return output.getvalue()
+
+    def _desk_xlsx_summary(self, workbook, formats):
+        sheet = workbook.add_worksheet(self.env._("Summary"))
+        states = dict(self._fields["state"]._description_selection(self.env))
+        headers = [
+            self.env._("Customer"),
+            self.env._("From"),
+            self.env._("To"),
+            self.env._("Status"),
+            self.env._("Opening Balance"),
+            self.env._("Debit"),
+            self.env._("Credit"),
+            self.env._("Closing Balance"),
+            self.env._("Overdue 0-30"),
+            self.env._("Overdue 31-60"),
+            self.env._("Overdue 61-90"),
+            self.env._("Overdue 90+"),
+        ]
+        sheet.write_row(0, 0, headers, formats["header"])
+        sheet.freeze_panes(1, 1)
+        sheet.set_column(0, 0, 32)
+        sheet.set_column(1, 3, 12)
+        sheet.set_column(4, 11, 15)
+        for row, statement in enumerate(self, start=1):
+            sheet.write(row, 0, statement.partner_id.display_name)
+            sheet.write_datetime(
+                row,
+                1,
+                statement._desk_as_datetime(statement.date_from),
+                formats["date"],
+            )
+            sheet.write_datetime(
+                row, 2, statement._desk_as_datetime(statement.date_to), formats["date"]
+            )
+            sheet.write(row, 3, states[statement.state])
+            for column, value in enumerate(
+                (
+                    statement.opening_balance,
+                    statement.total_debit,
+                    statement.total_credit,
+                    statement.closing_balance,
+                    statement.overdue_0_30,
+                    statement.overdue_31_60,
+                    statement.overdue_61_90,
+                    statement.overdue_90_plus,
+                ),
+                start=4,
+            ):
+                sheet.write_number(row, column, value, formats["money"])
+
+    def _desk_xlsx_sheet(self, workbook, formats, used):
+        self.ensure_one()
+        name = re.sub(r"[\[\]:*?/\\]", " ", self.partner_id.display_name or "")[
+            :25
+        ].strip()
+        base, index = name or self.env._("Statement"), 1
+        while name.lower() in used or not name:
+            index += 1
+            name = f"{base[:25]} ({index})"
+        used.add(name.lower())
+        sheet = workbook.add_worksheet(name)
+        types = dict(
+            self.env["order.desk.statement.line"]
+            ._fields["entry_type"]
+            ._description_selection(self.env)
+        )
+        sheet.write(0, 0, self.env._("Statement of Account"), formats["title"])
+        sheet.write(1, 0, self.partner_id.display_name, formats["bold"])
+        sheet.write(
+            2,
+            0,
+            self.env._(
+                "%(date_from)s - %(date_to)s (%(currency)s)",
+                date_from=self.date_from,
+                date_to=self.date_to,
+                currency=self.currency_id.name,
+            ),
+        )
+        headers = [
+            self.env._("Date"),
+            self.env._("Document"),
+            self.env._("Reference"),
+            self.env._("Due Date"),
+            self.env._("Type"),
+            self.env._("Debit"),
+            self.env._("Credit"),
+            self.env._("Balance"),
+            self.env._("Reconciled"),
+        ]
+        sheet.write_row(4, 0, headers, formats["header"])
+        sheet.freeze_panes(5, 0)
+        sheet.set_column(0, 0, 12)
+        sheet.set_column(1, 2, 22)
+        sheet.set_column(3, 4, 13)
+        sheet.set_column(5, 7, 15)
+        sheet.write(5, 1, self.env._("Opening balance"), formats["bold"])
+        sheet.write_number(5, 7, self.opening_balance, formats["money_bold"])
+        row = 6
+        for line in self.line_ids:
+            sheet.write_datetime(
+                row, 0, self._desk_as_datetime(line.date), formats["date"]
+            )
+            sheet.write(row, 1, line.name or "")
+            sheet.write(row, 2, line.ref or "")
+            if line.date_maturity:
+                sheet.write_datetime(
+                    row, 3, self._desk_as_datetime(line.date_maturity), formats["date"]
+                )
+            sheet.write(row, 4, types.get(line.entry_type, ""))
+            sheet.write_number(row, 5, line.debit, formats["money"])
+            sheet.write_number(row, 6, line.credit, formats["money"])
+            sheet.write_number(row, 7, line.balance, formats["money"])
+            sheet.write(row, 8, self.env._("Yes") if line.reconciled else "")
+            row += 1
+        sheet.write(row, 1, self.env._("Closing balance"), formats["bold"])
+        sheet.write_number(row, 5, self.total_debit, formats["money_bold"])
+        sheet.write_number(row, 6, self.total_credit, formats["money_bold"])
+        sheet.write_number(row, 7, self.closing_balance, formats["money_bold"])
+        row += 2
+        for label, value in (
+            (self.env._("Overdue 0-30"), self.overdue_0_30),
+            (self.env._("Overdue 31-60"), self.overdue_31_60),
+            (self.env._("Overdue 61-90"), self.overdue_61_90),
+            (self.env._("Overdue 90+"), self.overdue_90_plus),
+        ):
+            sheet.write(row, 1, label)
+            sheet.write_number(row, 7, value, formats["money"])
+            row += 1
+
+    @staticmethod
+    def _desk_as_datetime(value):
+        return fields.Datetime.to_datetime(value)
+
+    # ------------------------------------------------------------------------------------------
+    # Matching
+    # ------------------------------------------------------------------------------------------
+    @api.model
+    def _desk_auto_match(self, company, partners, date_to):
+        """Reconcile the customers' open payments with their open invoices: first a payment
+        whose reference is an invoice's number or payment reference, then a payment of an
+        invoice's exact amount, then the rest oldest first (Odoo's own reconciliation, all
+        in one plan). Returns the number of reconciliation groups made."""
+        domain = [
+            ("company_id", "=", company.id),
+            ("parent_state", "=", "posted"),
+            ("account_id.account_type", "=", "asset_receivable"),
+            ("reconciled", "=", False),
+            ("date", "<=", date_to),
+        ]
+        if partners:
+            domain.append(
+                ("partner_id", "child_of", partners.commercial_partner_id.ids)
+            )
+        lines = self.env["account.move.line"].search(domain, order="date, id")
+        by_partner = defaultdict(lambda: self.env["account.move.line"])
+        for line in lines:
+            by_partner[line.partner_id.commercial_partner_id, line.account_id] |= line
+        plan = []
+        for open_lines in by_partner.values():
+            invoices = open_lines.filtered(lambda ln: ln.amount_residual > 0)
+            payments = open_lines.filtered(lambda ln: ln.amount_residual < 0)
+            if not invoices or not payments:
+                continue
+            references = {}
+            for invoice in invoices:
+                for key in (invoice.move_id.name, invoice.move_id.payment_reference):
+                    if key:
+                        references.setdefault(key.strip().lower(), invoice)
+            matched = self.env["account.move.line"]
+            for payment in payments:
+                keys = {
+                    (payment.move_id.ref or "").strip().lower(),
+                    (payment.name or "").strip().lower(),
+                    (payment.move_id.origin_payment_id.memo or "").strip().lower(),
+                }
+                invoice = next(
+                    (references[k] for k in keys if k and references.get(k)), None
+                )
+                if invoice and invoice not in matched:
+                    plan.append(invoice | payment)
+                    matched |= invoice | payment
+            for payment in payments - matched:
+                invoice = next(
+                    (
+                        inv
+                        for inv in invoices - matched
+                        if inv.currency_id.is_zero(
+                            inv.amount_residual + payment.amount_residual
+                        )
+                    ),
+                    None,
+                )
+                if invoice:
+                    plan.append(invoice | payment)
+                    matched |= invoice | payment
+            rest = open_lines - matched
+            if rest.filtered(lambda ln: ln.amount_residual > 0) and rest.filtered(
+                lambda ln: ln.amount_residual < 0
+            ):
+                plan.append(rest)
+        if plan:
+            # sudo: matching is the accountant's decision (checked by the caller); the
+            # reconciliation writes partials and exchange entries as Odoo's own does.
+            self.env["account.move.line"].sudo()._reconcile_plan(
+                [group.sudo() for group in plan]
+            )
+        return len(plan)
+
+    # ------------------------------------------------------------------------------------------
+    # Scheduler
+    # ------------------------------------------------------------------------------------------
+    @api.model
+    def _cron_prepare_statements(self):
+        """Scheduled action: on the first day of the month, draft statements of the previous
+        month for the companies that want them."""
+        today = fields.Date.context_today(self)
+        date_to = today.replace(day=1) - timedelta(days=1)
+        date_from = date_to.replace(day=1)
+        for company in self.env["res.company"].search(
+            [("order_desk_statement_auto", "=", True)]
+        ):
+            self.with_company(company)._desk_generate(company, date_from, date_to)
+
+
+class OrderDeskStatementLine(models.Model):
+    _name = "order.desk.statement.line"
+    _description = "Customer Statement Line"
+    _order = "statement_id, sequence, id"
+    _check_company_auto = True
+
+    statement_id = fields.Many2one(
+        "order.desk.statement", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    currency_id = fields.Many2one("res.currency")
+    company_currency_id = fields.Many2one(
+        related="statement_id.currency_id", string="Company Currency"
+    )
+    sequence = fields.Integer()
+    date = fields.Date(required=True)
+    move_id = fields.Many2one("account.move", string="Document", index=True)
+    move_line_id = fields.Many2one(
+        "account.move.line", string="Journal Item", index=True
+    )
+    name = fields.Char(string="Number")
+    ref = fields.Char(string="Reference")
+    date_maturity = fields.Date(string="Due Date")
+    entry_type = fields.Selection(ENTRY_TYPES, string="Type")
+    debit = fields.Monetary(currency_field="company_currency_id")
+    credit = fields.Monetary(currency_field="company_currency_id")
+    balance = fields.Monetary(
+        currency_field="company_currency_id", help="Running balance after this line."
+    )
+    amount_residual = fields.Monetary(
+        string="Open Amount", currency_field="company_currency_id"
+    )
+    amount_currency = fields.Monetary(
+        string="Amount in Currency", currency_field="currency_id"
+    )
+    reconciled = fields.Boolean(help="Fully matched when the statement was made.")
+    is_late = fields.Boolean(
+        string="Late Entry",
+        help="Dated before this statement's period and posted after the previous agreed "
+        "statement.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        statements = self.env["order.desk.statement"].browse(
+            {vals.get("statement_id") for vals in vals_list}
+        )
+        statements._desk_ensure_unfrozen()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.statement_id._desk_ensure_unfrozen()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_frozen(self):
+        self.statement_id._desk_ensure_unfrozen()
+
+
+class OrderDeskStatementDispute(models.Model):
+    _name = "order.desk.statement.dispute"
+    _description = "Customer Statement Dispute"
+    _inherit = ["mail.thread"]
+    _order = "statement_id, id"
+    _check_company_auto = True
+
+    statement_id = fields.Many2one(
+        "order.desk.statement", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(
+        related="statement_id.company_id", store=True, precompute=True, index=True
+    )
+    partner_id = fields.Many2one(related="statement_id.partner_id", store=True)
+    currency_id = fields.Many2one(related="statement_id.currency_id")
+    line_id = fields.Many2one(
+        "order.desk.statement.line",
+        string="Disputed Line",
+        domain="[('statement_id', '=', statement_id)]",
+    )
+    amount = fields.Monetary(required=True)
+    reason = fields.Text(required=True)
+    state = fields.Selection(
+        DISPUTE_STATES, required=True, default="open", readonly=True, tracking=True
+    )
+    resolution_note = fields.Text()
+
+    _amount_positive = models.Constraint(
+        "CHECK(amount > 0)", "A disputed amount is more than zero."
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        statements = self.env["order.desk.statement"].browse(
+            {vals.get("statement_id") for vals in vals_list}
+        )
+        closed = statements.filtered(lambda s: s.state == "closed")
+        if closed:
+            raise UserError(
+                self.env._(
+                    "Statement %(statement)s is closed: it takes no more disputes.",
+                    statement=closed[0].name,
+                )
+            )
+        return super().create(vals_list)
+
+    @api.constrains("line_id", "statement_id")
+    def _check_line_id(self):
+        for dispute in self:
+            if dispute.line_id and dispute.line_id.statement_id != dispute.statement_id:
+                raise ValidationError(
+                    self.env._("The disputed line is not on this statement.")
+                )
+
+    def action_resolve(self):
+        """The dispute is settled in the customer's favour or explained (accountant)."""
+        return self._desk_settle("resolved")
+
+    def action_reject(self):
+        """The dispute is unfounded (accountant)."""
+        return self._desk_settle("rejected")
+
+    def _desk_settle(self, state):
+        self.statement_id._desk_ensure_accountant()
+        wrong = self.filtered(lambda d: d.state != "open")
+        if wrong:
+            raise UserError(self.env._("Only open disputes can be settled."))
+        missing = self.filtered(lambda d: not (d.resolution_note or "").strip())
+        if missing:
+            raise UserError(
+                self.env._(
+                    "Write how the dispute of %(amount)s was settled.",
+                    amount=missing[0].currency_id.format(missing[0].amount),
+                )
+            )
+        self.write({"state": state})
+        return True

@@ -1,0 +1,17 @@
+from odoo import fields, models
+
+
+class OrderDeskPrepaymentReleaseWizard(models.TransientModel):
+    _name = "order.desk.prepayment.release.wizard"
+    _description = "Ship Prepaid Orders Before Payment"
+    _inherit = ["order.desk.active.records.mixin"]
+    _desk_active_model = "sale.order"
+    _desk_active_field = "order_ids"
+
+    order_ids = fields.Many2many("sale.order", string="Orders", required=True)
+    reason = fields.Text(required=True)
+
+    def action_confirm(self):
+        self.ensure_one()
+        self.order_ids.action_desk_release_prepayment(self.reason)
+        return {"type": "ir.actions.act_window_close"}
