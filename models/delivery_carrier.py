@@ -30,6 +30,8 @@ class DeliveryCarrier(models.Model):
     def _desk_check_webhook_token(self, token):
         """Whether ``token`` is this carrier's webhook secret, in constant time."""
         self.ensure_one()
+        # sudo: the token is readable by desk managers only; the carrier calling the webhook
+        # is nobody's user, and only the comparison's outcome leaves this method.
         expected = self.sudo().desk_webhook_token
         if not expected or not isinstance(token, str):
             return False

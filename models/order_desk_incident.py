@@ -441,6 +441,8 @@ class OrderDeskIncident(models.Model):
                 for line in lines
             ]
         self._desk_procure(requests)
+        # sudo: the moves were just made for these incidents; desk users need no Inventory
+        # rights to link them.
         moves = (
             self.env["stock.move"].sudo().search([("desk_incident_id", "in", self.ids)])
         )

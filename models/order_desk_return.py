@@ -490,6 +490,8 @@ class OrderDeskReturn(models.Model):
                 todo |= line
         if requests:
             self._desk_procure(requests)
+            # sudo: the moves were just made for these returns; desk users need no Inventory
+            # rights to link them.
             moves = (
                 self.env["stock.move"]
                 .sudo()
@@ -741,6 +743,8 @@ class OrderDeskReturn(models.Model):
         tracked = self.line_ids.filtered("lot_id")
         if not tracked:
             return
+        # sudo: the receipt was made for the manager's approval (see above); its operations
+        # are prefilled with the lots the customer named, as the warehouse would.
         MoveLine = self.env["stock.move.line"].sudo()
         vals_list = []
         for move in receipt.move_ids:
@@ -809,6 +813,8 @@ class OrderDeskReturn(models.Model):
         location = self.return_picking_ids.filtered(
             lambda p: p.state == "done"
         ).location_dest_id[:1]
+        # sudo: scrapping follows the inspection decided on the return lines, when the
+        # warehouse validates the receipt; it needs no further rights of whoever validated.
         Scrap = self.env["stock.scrap"].sudo()
         scraps = Scrap.create(
             [
