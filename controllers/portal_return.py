@@ -3,17 +3,16 @@ from odoo.exceptions import AccessError, MissingError, UserError, ValidationErro
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
-from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+from .portal_common import desk_portal_count, desk_portal_list
 
 
 class OrderDeskReturnPortal(CustomerPortal):
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
-        if "desk_return_count" in counters:
-            Return = request.env["order.desk.return"]
-            values["desk_return_count"] = (
-                Return.search_count([], limit=1) if Return.has_access("read") else 0
-            )
+        values.update(
+            desk_portal_count("order.desk.return", [], counters, "desk_return_count")
+        )
         return values
 
     @http.route(
@@ -24,26 +23,16 @@ class OrderDeskReturnPortal(CustomerPortal):
     )
     def portal_my_desk_returns(self, page=1, **_kwargs):
         """The customer's return requests (the record rules keep them to their own)."""
-        Return = request.env["order.desk.return"]
-        if not Return.has_access("read"):
-            return request.redirect("/my")
-        count = Return.search_count([])
-        pager = portal_pager(
-            url="/my/returns", total=count, page=page, step=self._items_per_page
+        return desk_portal_list(
+            self,
+            "order.desk.return",
+            [],
+            "/my/returns",
+            page,
+            "order_desk.portal_my_desk_returns",
+            "desk_returns",
+            "desk_return",
         )
-        returns = Return.search(
-            [], order="id desc", limit=self._items_per_page, offset=pager["offset"]
-        )
-        values = self._prepare_portal_layout_values()
-        values.update(
-            {
-                "desk_returns": returns,
-                "pager": pager,
-                "page_name": "desk_return",
-                "default_url": "/my/returns",
-            }
-        )
-        return request.render("order_desk.portal_my_desk_returns", values)
 
     @http.route(
         ["/my/returns/<int:return_id>"], type="http", auth="public", website=True
@@ -109,6 +98,8 @@ class OrderDeskReturnPortal(CustomerPortal):
                 return request.redirect(
                     f"/my/returns/{return_sudo.id}?access_token={return_sudo._portal_ensure_token()}"
                 )
+        # As the system, for this order only (access checked above): the customer reads the
+        # order's returnable goods and the return reasons, which portal users cannot list.
         Return = request.env["order.desk.return"].with_user(SUPERUSER_ID)
         reasons = (
             request.env["order.desk.return.reason"]
@@ -141,8 +132,30 @@ class OrderDeskReturnPortal(CustomerPortal):
         reasons = env["order.desk.return.reason"].search(
             [("company_id", "in", (False, order_sudo.company_id.id))]
         )
+        returnable = env["order.desk.return"]._desk_returnable(picking)
+        lot_names = {
+            sale_line: [
+                name.strip()
+                for name in (post.get(f"lot_{sale_line.id}") or "").split(",")
+                if name.strip()
+            ]
+            for sale_line in returnable
+            if sale_line.product_id.tracking in ("lot", "serial")
+        }
+        # One lookup for every lot the customer named.
+        lots = env["stock.lot"].search(
+            [
+                ("product_id", "in", [line.product_id.id for line in lot_names]),
+                (
+                    "name",
+                    "in",
+                    [name for names in lot_names.values() for name in names],
+                ),
+                ("company_id", "in", (False, order_sudo.company_id.id)),
+            ]
+        )
         lines = []
-        for sale_line in env["order.desk.return"]._desk_returnable(picking):
+        for sale_line in returnable:
             raw = (post.get(f"qty_{sale_line.id}") or "").strip()
             if not raw:
                 continue
@@ -150,7 +163,12 @@ class OrderDeskReturnPortal(CustomerPortal):
                 quantity = float(raw)
             except ValueError:
                 raise UserError(
-                    env._("%(value)s is not a quantity.", value=raw)
+                    env._(
+                        "%(value)s is not a quantity: give the number of %(product)s to "
+                        "return.",
+                        value=raw,
+                        product=sale_line.product_id.display_name,
+                    )
                 ) from None
             if quantity <= 0:
                 continue
@@ -170,27 +188,27 @@ class OrderDeskReturnPortal(CustomerPortal):
                 "refund",
                 "exchange",
             ):
-                raise UserError(env._("The form was not filled in correctly."))
+                raise UserError(
+                    env._(
+                        "Choose the condition of %(product)s and whether you want a refund "
+                        "or an exchange.",
+                        product=sale_line.product_id.display_name,
+                    )
+                )
             base = {
                 "sale_line_id": sale_line.id,
                 "reason_id": reason.id,
                 "condition": condition,
                 "outcome": outcome,
             }
-            if sale_line.product_id.tracking in ("lot", "serial"):
-                names = [
-                    name.strip()
-                    for name in (post.get(f"lot_{sale_line.id}") or "").split(",")
-                    if name.strip()
-                ]
-                lots = env["stock.lot"].search(
-                    [
-                        ("product_id", "=", sale_line.product_id.id),
-                        ("name", "in", names),
-                        ("company_id", "in", (False, order_sudo.company_id.id)),
-                    ]
+            if sale_line in lot_names:
+                names = lot_names[sale_line]
+                named = lots.filtered(
+                    lambda lot, sl=sale_line, ns=names: (
+                        lot.product_id == sl.product_id and lot.name in ns
+                    )
                 )
-                if not names or len(lots) != len(set(names)):
+                if not names or len(named) != len(set(names)):
                     raise UserError(
                         env._(
                             "Give the lot or serial numbers of %(product)s, as written "
@@ -200,10 +218,10 @@ class OrderDeskReturnPortal(CustomerPortal):
                     )
                 if sale_line.product_id.tracking == "serial":
                     lines += [
-                        {**base, "lot_id": lot.id, "quantity": 1.0} for lot in lots
+                        {**base, "lot_id": lot.id, "quantity": 1.0} for lot in named
                     ]
                 else:
-                    lines.append({**base, "lot_id": lots[:1].id, "quantity": quantity})
+                    lines.append({**base, "lot_id": named[:1].id, "quantity": quantity})
             else:
                 lines.append({**base, "quantity": quantity})
         if not lines:

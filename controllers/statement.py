@@ -3,9 +3,9 @@ from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import content_disposition, request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
-from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 from ..models.order_desk_statement import ACCOUNTING_GROUP
+from .portal_common import desk_portal_count, desk_portal_list
 
 
 class OrderDeskStatementController(CustomerPortal):
@@ -53,13 +53,14 @@ class OrderDeskStatementController(CustomerPortal):
     # ------------------------------------------------------------------------------------------
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
-        if "desk_statement_count" in counters:
-            Statement = request.env["order.desk.statement"]
-            values["desk_statement_count"] = (
-                Statement.search_count([("state", "!=", "draft")], limit=1)
-                if Statement.has_access("read")
-                else 0
+        values.update(
+            desk_portal_count(
+                "order.desk.statement",
+                [("state", "!=", "draft")],
+                counters,
+                "desk_statement_count",
             )
+        )
         return values
 
     @http.route(
@@ -70,27 +71,16 @@ class OrderDeskStatementController(CustomerPortal):
     )
     def portal_my_desk_statements(self, page=1, **_kwargs):
         """The customer's statements of account (their own, drafts excepted)."""
-        Statement = request.env["order.desk.statement"]
-        if not Statement.has_access("read"):
-            return request.redirect("/my")
-        domain = [("state", "!=", "draft")]
-        count = Statement.search_count(domain)
-        pager = portal_pager(
-            url="/my/statements", total=count, page=page, step=self._items_per_page
+        return desk_portal_list(
+            self,
+            "order.desk.statement",
+            [("state", "!=", "draft")],
+            "/my/statements",
+            page,
+            "order_desk.portal_my_desk_statements",
+            "desk_statements",
+            "desk_statement",
         )
-        statements = Statement.search(
-            domain, limit=self._items_per_page, offset=pager["offset"]
-        )
-        values = self._prepare_portal_layout_values()
-        values.update(
-            {
-                "desk_statements": statements,
-                "pager": pager,
-                "page_name": "desk_statement",
-                "default_url": "/my/statements",
-            }
-        )
-        return request.render("order_desk.portal_my_desk_statements", values)
 
     def _desk_statement_or_redirect(self, statement_id, access_token):
         try:

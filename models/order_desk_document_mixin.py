@@ -67,6 +67,36 @@ class OrderDeskDocumentMixin(models.AbstractModel):
             vals["name"] = name
 
     # ------------------------------------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        default = self.default_get(["state"]).get("state")
+        if any(vals.get("state", default) != default for vals in vals_list):
+            self._desk_ensure_state_write()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "state" in vals:
+            self._desk_ensure_state_write()
+        return super().write(vals)
+
+    def _desk_ensure_state_write(self):
+        """The status moves through the records' own buttons (which check who may press
+        them), never by writing it: a form, an import or an RPC call cannot skip a step."""
+        if not (self.env.su or self.env.context.get("order_desk_state_write")):
+            raise UserError(
+                self.env._(
+                    "The status of %(model)s changes through its buttons only.",
+                    model=self._description,
+                )
+            )
+
+    def _desk_write(self, vals):
+        """Write from the records' own actions, the status included."""
+        return self.with_context(order_desk_state_write=True).write(vals)
+
+    # ------------------------------------------------------------------------------------------
     # Guards
     # ------------------------------------------------------------------------------------------
     def _desk_ensure_group(self, group=USER_GROUP):

@@ -40,6 +40,9 @@ INCIDENT_ORIGINS = [
 
 # Resolutions that send goods again, and those that give money back (a manager's call).
 SHIPPING_RESOLUTIONS = ("reship", "replace")
+
+# What may still change on a resolved or cancelled incident: who follows it up, and when.
+CLOSED_EDITABLE = {"user_id", "date_deadline", "message_main_attachment_id"}
 MONEY_RESOLUTIONS = ("refund", "compensate")
 
 
@@ -227,6 +230,24 @@ class OrderDeskIncident(models.Model):
         )
         return incidents
 
+    def write(self, vals):
+        if set(vals) - CLOSED_EDITABLE and not (
+            self.env.su or self.env.context.get("order_desk_state_write")
+        ):
+            self._desk_ensure_not_closed()
+        return super().write(vals)
+
+    def _desk_ensure_not_closed(self):
+        closed = self.filtered(lambda i: i.state in ("resolved", "cancelled"))
+        if closed:
+            raise UserError(
+                self.env._(
+                    "Incident %(incident)s is closed: open a new incident, or ask a manager "
+                    "to reopen it if it was cancelled.",
+                    incident=closed[0].name,
+                )
+            )
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_active(self):
         active = self.filtered(lambda i: i.state not in ("cancelled",))
@@ -250,7 +271,7 @@ class OrderDeskIncident(models.Model):
                 "Only open incidents can be started: %(incidents)s.", incidents=names
             ),
         )
-        self.write({"state": "in_progress"})
+        self._desk_write({"state": "in_progress"})
         return True
 
     def action_resolve(self):
@@ -291,7 +312,7 @@ class OrderDeskIncident(models.Model):
         self.filtered(lambda i: i.resolution in SHIPPING_RESOLUTIONS)._desk_reship()
         self.filtered(lambda i: i.resolution == "refund")._desk_refund()
         self.filtered(lambda i: i.resolution == "compensate")._desk_compensate()
-        self.write(
+        self._desk_write(
             {
                 "state": "resolved",
                 "resolved_date": fields.Datetime.now(),
@@ -321,7 +342,7 @@ class OrderDeskIncident(models.Model):
                     incidents=", ".join(others.mapped("name")),
                 )
             )
-        self.write({"state": "cancelled"})
+        self._desk_write({"state": "cancelled"})
         return True
 
     def action_reopen(self):
@@ -334,7 +355,7 @@ class OrderDeskIncident(models.Model):
                 incidents=names,
             ),
         )
-        self.write({"state": "open"})
+        self._desk_write({"state": "open"})
         return True
 
     def action_view_new_pickings(self):
@@ -587,6 +608,21 @@ class OrderDeskIncidentLine(models.Model):
     _quantity_positive = models.Constraint(
         "CHECK(quantity >= 0)", "The quantity of an incident line cannot be negative."
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env["order.desk.incident"].browse(
+            {vals["incident_id"] for vals in vals_list if vals.get("incident_id")}
+        )._desk_ensure_not_closed()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.incident_id._desk_ensure_not_closed()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_closed(self):
+        self.incident_id._desk_ensure_not_closed()
 
     @api.constrains("sale_line_id", "incident_id")
     def _check_sale_line_id(self):

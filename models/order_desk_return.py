@@ -38,6 +38,12 @@ RETURN_SOURCES = [
 # States in which a request still holds quantities that have no return receipt yet.
 PENDING_STATES = ("to_approve",)
 
+# What may still change on a return's lines, by the return's state (all of it in draft).
+LINE_FIELDS_OPEN = {
+    "to_approve": {"outcome", "disposition"},
+    "approved": {"disposition"},
+}
+
 
 class OrderDeskReturn(models.Model):
     _name = "order.desk.return"
@@ -306,7 +312,7 @@ class OrderDeskReturn(models.Model):
             ),
         )
         self._desk_check_request()
-        self.write({"state": "to_approve", "date_request": fields.Datetime.now()})
+        self._desk_write({"state": "to_approve", "date_request": fields.Datetime.now()})
         self._desk_log(self.env._("Submitted for approval."))
         return True
 
@@ -323,7 +329,7 @@ class OrderDeskReturn(models.Model):
         self._desk_check_request()
         for ret in self:
             ret._desk_create_return_picking()
-        self.write(
+        self._desk_write(
             {
                 "state": "approved",
                 "approved_user_id": self.env.uid,
@@ -344,7 +350,7 @@ class OrderDeskReturn(models.Model):
                 "Only returns to approve can be rejected: %(returns)s.", returns=names
             ),
         )
-        self.write({"state": "rejected", "reject_reason": reason.strip()})
+        self._desk_write({"state": "rejected", "reject_reason": reason.strip()})
         self._desk_log(
             self.env._(
                 "Rejected by %(user)s. Reason: %(reason)s",
@@ -389,7 +395,7 @@ class OrderDeskReturn(models.Model):
         self.return_picking_ids.filtered(
             lambda p: p.state != "cancel"
         ).sudo().action_cancel()
-        self.write({"state": "cancelled"})
+        self._desk_write({"state": "cancelled"})
         self._desk_log(self.env._("Cancelled by %(user)s.", user=self.env.user.name))
         return True
 
@@ -403,7 +409,7 @@ class OrderDeskReturn(models.Model):
                 returns=names,
             ),
         )
-        self.write({"state": "draft"})
+        self._desk_write({"state": "draft"})
         return True
 
     def action_create_refund(self):
@@ -425,7 +431,7 @@ class OrderDeskReturn(models.Model):
         for ret in self:
             lines = ret.line_ids.filtered(
                 lambda line: line.outcome == "refund" and line._desk_qty_open() > 0
-            )
+            ).with_context(order_desk_state_write=True)
             if not lines:
                 continue
             credits, settled = ret._desk_refund_quantities(lines)
@@ -507,7 +513,7 @@ class OrderDeskReturn(models.Model):
                     pickings=", ".join(r.exchange_picking_ids.mapped("name")),
                 )
             )
-        for line in todo:
+        for line in todo.with_context(order_desk_state_write=True):
             line.qty_exchanged = line.qty_received
         self._desk_check_done()
         return True
@@ -777,7 +783,7 @@ class OrderDeskReturn(models.Model):
             ret._desk_count_received()
             if all(p.state in ("done", "cancel") for p in ret.return_picking_ids):
                 ret._desk_scrap()
-                ret.state = "received"
+                ret._desk_write({"state": "received"})
                 ret._desk_log(self.env._("The returned goods were received."))
         self._desk_check_done()
 
@@ -880,7 +886,18 @@ class OrderDeskReturn(models.Model):
             )
         )
         if done:
-            done.write({"state": "done"})
+            done._desk_write({"state": "done"})
+
+    def _desk_refuse_line_change(self):
+        if self:
+            raise UserError(
+                self.env._(
+                    "Return %(rma)s is submitted: its goods and quantities no longer change "
+                    "(the outcome until approval, the inspection until receipt). Cancel it "
+                    "and set it back to draft to correct it.",
+                    rma=self[0].name,
+                )
+            )
 
     def _get_report_base_filename(self):
         self.ensure_one()
@@ -981,6 +998,25 @@ class OrderDeskReturnLine(models.Model):
     def _compute_disposition(self):
         for line in self:
             line.disposition = "scrap" if line.condition == "damaged" else "restock"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        returns = self.env["order.desk.return"].browse(
+            {vals["return_id"] for vals in vals_list if vals.get("return_id")}
+        )
+        returns.filtered(lambda r: r.state != "draft")._desk_refuse_line_change()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not (self.env.su or self.env.context.get("order_desk_state_write")):
+            for line in self.filtered(lambda ln: ln.return_id.state != "draft"):
+                if set(vals) - LINE_FIELDS_OPEN.get(line.return_id.state, set()):
+                    line.return_id._desk_refuse_line_change()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_submitted(self):
+        self.return_id.filtered(lambda r: r.state != "draft")._desk_refuse_line_change()
 
     @api.constrains("sale_line_id", "return_id")
     def _check_sale_line_id(self):

@@ -40,11 +40,7 @@ STATE_FIELDS = {
     "access_token",
     "message_main_attachment_id",
     "state",
-    "confirmed_date",
-    "confirmed_by",
-    "confirmation_note",
     "closed_date",
-    "sent_date",
 }
 
 # Posted journal items of receivable accounts of one company, with their customer (the
@@ -62,7 +58,12 @@ RECEIVABLE_ITEMS = """
 class OrderDeskStatement(models.Model):
     _name = "order.desk.statement"
     _description = "Customer Statement of Account"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "portal.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+        "order.desk.document.mixin",
+    ]
     _order = "date_to desc, id desc"
     _check_company_auto = True
 
@@ -266,7 +267,7 @@ class OrderDeskStatement(models.Model):
                 subtype_xmlid="mail.mt_comment",
                 email_layout_xmlid="mail.mail_notification_light",
             )
-        self.filtered(lambda s: s.state == "draft").write(
+        self.filtered(lambda s: s.state == "draft")._desk_write(
             {"state": "sent", "sent_date": fields.Datetime.now()}
         )
         return True
@@ -291,7 +292,7 @@ class OrderDeskStatement(models.Model):
         if note:
             vals["confirmation_note"] = note
         self._desk_freeze()
-        self.write(vals)
+        self._desk_write(vals)
         self._desk_log(self.env._("Balance confirmed by %(who)s.", who=who))
         return True
 
@@ -323,7 +324,7 @@ class OrderDeskStatement(models.Model):
                     statements=", ".join(undisputed.mapped("name")),
                 )
             )
-        self.write({"state": "disputed"})
+        self._desk_write({"state": "disputed"})
         self._desk_log(self.env._("The customer disputes the balance."))
         return True
 
@@ -346,7 +347,7 @@ class OrderDeskStatement(models.Model):
                 )
             )
         self.filtered(lambda s: s.state not in FROZEN_STATES)._desk_freeze()
-        self.write({"state": "closed", "closed_date": fields.Datetime.now()})
+        self._desk_write({"state": "closed", "closed_date": fields.Datetime.now()})
         self._desk_log(self.env._("Statement closed and archived."))
         return True
 
@@ -377,13 +378,6 @@ class OrderDeskStatement(models.Model):
                 self.env._("Only accountants (Invoicing users) can do this.")
             )
         self.check_access("write")
-
-    def _desk_ensure_state(self, states, message):
-        if not self:
-            raise UserError(self.env._("Select at least one statement."))
-        wrong = self.filtered(lambda s: s.state not in states)
-        if wrong:
-            raise UserError(message(", ".join(wrong.mapped("name"))))
 
     def _desk_ensure_unfrozen(self):
         frozen = self.filtered(lambda s: s.state in FROZEN_STATES)
@@ -689,6 +683,10 @@ class OrderDeskStatement(models.Model):
         """Mark the journal items these statements account for (lines and opening) as agreed:
         items posted later in their period are then late entries of the next statement."""
         Line = self.env["account.move.line"].sudo()
+        # Read what the loop needs for every statement at once.
+        (self.line_ids.move_line_id | self.opening_move_line_ids).mapped(
+            "desk_statement_id"
+        )
         for statement in self:
             items = (
                 statement.line_ids.move_line_id | statement.opening_move_line_ids
@@ -696,9 +694,6 @@ class OrderDeskStatement(models.Model):
             # sudo: the accountant agreeing a statement needs no right to write journal
             # items for this mark, which changes nothing in the accounting.
             Line.browse(items.ids).write({"desk_statement_id": statement.id})
-
-    def _desk_log(self, body):
-        self._message_log_batch(dict.fromkeys(self.ids, body))
 
     # ------------------------------------------------------------------------------------------
     # XLSX
@@ -754,11 +749,11 @@ class OrderDeskStatement(models.Model):
             sheet.write_datetime(
                 row,
                 1,
-                statement._desk_as_datetime(statement.date_from),
+                fields.Datetime.to_datetime(statement.date_from),
                 formats["date"],
             )
             sheet.write_datetime(
-                row, 2, statement._desk_as_datetime(statement.date_to), formats["date"]
+                row, 2, fields.Datetime.to_datetime(statement.date_to), formats["date"]
             )
             sheet.write(row, 3, states[statement.state])
             for column, value in enumerate(
@@ -826,13 +821,16 @@ class OrderDeskStatement(models.Model):
         row = 6
         for line in self.line_ids:
             sheet.write_datetime(
-                row, 0, self._desk_as_datetime(line.date), formats["date"]
+                row, 0, fields.Datetime.to_datetime(line.date), formats["date"]
             )
             sheet.write(row, 1, line.name or "")
             sheet.write(row, 2, line.ref or "")
             if line.date_maturity:
                 sheet.write_datetime(
-                    row, 3, self._desk_as_datetime(line.date_maturity), formats["date"]
+                    row,
+                    3,
+                    fields.Datetime.to_datetime(line.date_maturity),
+                    formats["date"],
                 )
             sheet.write(row, 4, types.get(line.entry_type, ""))
             sheet.write_number(row, 5, line.debit, formats["money"])
@@ -854,10 +852,6 @@ class OrderDeskStatement(models.Model):
             sheet.write(row, 1, label)
             sheet.write_number(row, 7, value, formats["money"])
             row += 1
-
-    @staticmethod
-    def _desk_as_datetime(value):
-        return fields.Datetime.to_datetime(value)
 
     # ------------------------------------------------------------------------------------------
     # Matching
@@ -995,7 +989,7 @@ class OrderDeskStatementLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         statements = self.env["order.desk.statement"].browse(
-            {vals.get("statement_id") for vals in vals_list}
+            {vals["statement_id"] for vals in vals_list if vals.get("statement_id")}
         )
         statements._desk_ensure_unfrozen()
         return super().create(vals_list)
@@ -1043,7 +1037,7 @@ class OrderDeskStatementDispute(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         statements = self.env["order.desk.statement"].browse(
-            {vals.get("statement_id") for vals in vals_list}
+            {vals["statement_id"] for vals in vals_list if vals.get("statement_id")}
         )
         closed = statements.filtered(lambda s: s.state == "closed")
         if closed:
@@ -1054,6 +1048,24 @@ class OrderDeskStatementDispute(models.Model):
                 )
             )
         return super().create(vals_list)
+
+    def write(self, vals):
+        if "state" in vals and not (
+            self.env.su or self.env.context.get("order_desk_state_write")
+        ):
+            raise UserError(
+                self.env._("A dispute is settled with Resolve or Reject only.")
+            )
+        if {"statement_id", "line_id", "amount", "reason"} & set(vals):
+            settled = self.filtered(lambda d: d.state != "open")
+            if settled:
+                raise UserError(
+                    self.env._(
+                        "A settled dispute no longer changes: record a new one if the "
+                        "customer disputes something else."
+                    )
+                )
+        return super().write(vals)
 
     @api.constrains("line_id", "statement_id")
     def _check_line_id(self):
@@ -1084,5 +1096,5 @@ class OrderDeskStatementDispute(models.Model):
                     amount=missing[0].currency_id.format(missing[0].amount),
                 )
             )
-        self.write({"state": state})
+        self.with_context(order_desk_state_write=True).write({"state": state})
         return True

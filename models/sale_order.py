@@ -544,6 +544,9 @@ class SaleOrder(models.Model):
     def write(self, vals):
         if "desk_state" in vals:
             self._desk_ensure_state_write()
+        if "desk_prepayment_released" in vals:
+            # Shipping before payment is a manager's decision (see its action).
+            self._ensure_desk_group(MANAGER_GROUP)
         self._desk_ensure_unlocked(LOCKED_ORDER_FIELDS, vals)
         return super().write(vals)
 

@@ -23,6 +23,16 @@ EVENT_DATE_PATTERN = re.compile(
     re.IGNORECASE,
 )
 
+# Fields only the desk's own actions and events write (as the system): a form or an RPC
+# call cannot mark a delivery delivered or replaced.
+SYSTEM_FIELDS = {
+    "desk_delivered_date",
+    "desk_superseded",
+    "desk_shipped_notified",
+    "desk_delay_notified",
+    "desk_return_id",
+}
+
 # A carrier's clock may run a little ahead of ours; anything later than this is refused.
 FUTURE_TOLERANCE = timedelta(hours=1)
 
@@ -262,6 +272,17 @@ class StockPicking(models.Model):
         return pickings
 
     def write(self, vals):
+        changed = SYSTEM_FIELDS & set(vals)
+        if changed and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "%(field)s is set by the Order Desk: record a tracking event or use "
+                    "Confirm Delivered instead.",
+                    field=self._fields[sorted(changed)[0]]._description_string(
+                        self.env
+                    ),
+                )
+            )
         result = super().write(vals)
         if "carrier_tracking_ref" in vals:
             self._desk_sync_tracking_numbers()
@@ -783,6 +804,8 @@ class StockPicking(models.Model):
         readable = self.env["stock.picking"]._search([])
         number_domain &= Domain("picking_id", "any", readable)
         found = {}
+        # sudo: the index rows are read for the deliveries the domain above keeps to those
+        # the caller can read; only their number and delivery leave this method.
         for number in (
             self.env["order.desk.tracking.number"]
             .sudo()

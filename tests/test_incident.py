@@ -198,3 +198,17 @@ class TestIncident(OrderDeskCase):
         self.assertEqual(by_manager.state, "open")
         by_clerk.with_user(self.manager).unlink()
         self.assertFalse(by_clerk.exists())
+
+    def test_closed_incident_no_longer_changes(self):
+        _order, picking = self._shipped(qty=1)
+        incident = self._incident(picking_id=picking.id)
+        with self.assertRaisesRegex(UserError, "changes through its buttons only"):
+            incident.write({"state": "resolved"})
+        incident.write({"resolution": "none", "resolution_note": "Found"})
+        incident.action_resolve()
+        with self.assertRaisesRegex(UserError, "is closed"):
+            incident.write({"resolution": "refund"})
+        with self.assertRaisesRegex(UserError, "is closed"):
+            incident.line_ids.quantity = 5.0
+        incident.user_id = self.manager  # who follows it up may still change
+        self.assertEqual(incident.resolution, "none")

@@ -382,3 +382,25 @@ class TestReturn(OrderDeskCase):
             large = self._count_submit(12)
         _logger.info("return submit: 3 returns %s queries, 12: %s", small, large)
         self.assertLessEqual(large, small, f"12 returns: {large}, 3 returns: {small}")
+
+    def test_submitted_return_no_longer_changes(self):
+        order, picking = self._delivered_order(qty=3, invoice=False)
+        ret = self._request(order, picking, 1.0)
+        with self.assertRaisesRegex(UserError, "changes through its buttons only"):
+            ret.write({"state": "approved"})
+        with self.assertRaisesRegex(UserError, "changes through its buttons only"):
+            self.env["order.desk.return"].with_user(self.clerk).create(
+                {"order_id": order.id, "picking_id": picking.id, "state": "received"}
+            )
+        ret.action_submit()
+        line = ret.line_ids
+        with self.assertRaisesRegex(UserError, "no longer change"):
+            line.quantity = 3.0
+        with self.assertRaisesRegex(UserError, "no longer change"):
+            line.unlink()
+        line.outcome = "exchange"  # still open until approval
+        ret.with_user(self.manager).action_approve()
+        with self.assertRaisesRegex(UserError, "no longer change"):
+            line.outcome = "refund"
+        line.disposition = "scrap"  # the inspection until receipt
+        self.assertEqual((line.quantity, line.outcome), (1.0, "exchange"))

@@ -135,3 +135,12 @@ class TestSettlement(OrderDeskCase):
         self.assertAlmostEqual(order.desk_amount_paid, 110.0)
         self.assertAlmostEqual(order.desk_amount_unpaid, 0.0)
         self.assertAlmostEqual(order.amount_total, 220.0)
+
+    def test_only_a_manager_releases_prepayment(self):
+        order = self._approved_with_tax(qty=1, desk_settlement_method="prepayment")
+        for user in (self.clerk, self.salesman):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                order.with_user(user).write({"desk_prepayment_released": True})
+        self.assertFalse(order.desk_prepayment_released)
+        with self.assertRaisesRegex(UserError, "paid in advance"):
+            self._validate(self._deliveries(order))

@@ -186,3 +186,18 @@ class TestShippingState(OrderDeskCase):
         self.assertEqual(
             picking.desk_tracking_number_ids.company_id, picking.company_id
         )
+
+    def test_delivery_flags_are_the_desks(self):
+        _order, picking = self._shipped(qty=1)
+        for vals in (
+            {"desk_delivered_date": "2026-11-20 10:00:00"},
+            {"desk_superseded": True},
+        ):
+            with (
+                self.subTest(vals=vals),
+                self.assertRaisesRegex(UserError, "set by the Order Desk"),
+            ):
+                picking.with_user(self.clerk).write(vals)
+        self.assertFalse(picking.desk_delivered_date)
+        picking.with_user(self.clerk).action_desk_confirm_delivered()
+        self.assertTrue(picking.desk_delivered_date)

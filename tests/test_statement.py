@@ -194,6 +194,8 @@ class TestStatement(StatementCase):
             october.with_user(self.accountant).action_recompute()
         with self.assertRaisesRegex(UserError, "no longer changes"):
             october.line_ids[0].sudo().write({"debit": 1.0})
+        with self.assertRaisesRegex(UserError, "no longer changes"):
+            october.with_user(self.accountant).confirmation_note = "Changed later"
         self.assertEqual(
             self._receivable(self.inv_sept).desk_statement_id,
             october,
@@ -245,10 +247,21 @@ class TestStatement(StatementCase):
             statement.write({"closing_balance": 1.0})
         with self.assertRaisesRegex(UserError, "Only draft statements can be deleted"):
             statement.sudo().unlink()
+        with self.assertRaisesRegex(UserError, "settled dispute no longer changes"):
+            dispute.amount = 1.0
+        with self.assertRaisesRegex(UserError, "Resolve or Reject only"):
+            dispute.write({"state": "open"})
         with self.assertRaisesRegex(UserError, "takes no more disputes"):
             self.env["order.desk.statement.dispute"].with_user(self.accountant).create(
                 {"statement_id": statement.id, "amount": 5.0, "reason": "Late"}
             )
+
+    def test_status_moves_through_the_buttons(self):
+        statement = self._generate(date(2026, 10, 1), date(2026, 10, 31), self.customer)
+        with self.assertRaisesRegex(UserError, "changes through its buttons only"):
+            statement.with_user(self.accountant).write({"state": "confirmed"})
+        self.assertEqual(statement.state, "draft")
+        self.assertFalse(self._receivable(self.inv_oct).desk_statement_id)
 
     def test_clerk_cannot_run_the_wizard(self):
         with self.assertRaises(AccessError):
