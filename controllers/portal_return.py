@@ -4,6 +4,7 @@ from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
+from ..models.order_desk_field_guard import desk_printable, desk_to_number
 from .portal_common import desk_portal_count, desk_portal_list
 
 
@@ -142,6 +143,15 @@ class OrderDeskReturnPortal(CustomerPortal):
             for sale_line in returnable
             if sale_line.product_id.tracking in ("lot", "serial")
         }
+        for sale_line, names in lot_names.items():
+            if any("\x00" in name for name in names):
+                raise UserError(
+                    env._(
+                        "The lot or serial numbers of %(product)s hold a character that "
+                        "cannot be kept (NUL): write them as on the goods.",
+                        product=sale_line.product_id.display_name,
+                    )
+                )
         # One lookup for every lot the customer named.
         lots = env["stock.lot"].search(
             [
@@ -159,19 +169,29 @@ class OrderDeskReturnPortal(CustomerPortal):
             raw = (post.get(f"qty_{sale_line.id}") or "").strip()
             if not raw:
                 continue
-            try:
-                quantity = float(raw)
-            except ValueError:
+            quantity = desk_to_number(raw)
+            if quantity is None:
                 raise UserError(
                     env._(
                         "%(value)s is not a quantity: give the number of %(product)s to "
                         "return.",
-                        value=raw,
+                        value=desk_printable(raw),
                         product=sale_line.product_id.display_name,
                     )
-                ) from None
+                )
             if quantity <= 0:
                 continue
+            if quantity > returnable[sale_line]:
+                raise UserError(
+                    env._(
+                        "%(quantity)s %(product)s asked, but only %(available)s can still "
+                        "come back from %(picking)s.",
+                        quantity=desk_printable(raw),
+                        product=sale_line.product_id.display_name,
+                        available=returnable[sale_line],
+                        picking=picking.name,
+                    )
+                )
             reason = reasons.filtered(
                 lambda r, sl=sale_line: str(r.id) == post.get(f"reason_{sl.id}")
             )

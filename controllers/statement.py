@@ -4,6 +4,7 @@ from odoo.http import content_disposition, request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
+from ..models.order_desk_field_guard import MAX_NUMBER, desk_to_number
 from ..models.order_desk_statement import ACCOUNTING_GROUP
 from .portal_common import desk_portal_count, desk_portal_list
 
@@ -150,15 +151,20 @@ class OrderDeskStatementController(CustomerPortal):
             return request.redirect(
                 f"{url}&error=state" if "?" in url else f"{url}?error=state"
             )
+        comment = post.get("comment") or ""
+        if "\x00" in comment:
+            return request.redirect(
+                f"{url}&error=comment" if "?" in url else f"{url}?error=comment"
+            )
         who = request.env._(
             "%(name)s (customer portal)",
             name=request.env.user.name
             if not request.env.user._is_public()
             else statement.partner_id.name,
         )
-        statement.with_context(order_desk_confirmed_by=who).action_confirm(
-            note=(post.get("comment") or "").strip() or None
-        )
+        # The link's token (or the customer's own login) was checked above: the
+        # confirmation is recorded for the customer, as the system.
+        statement._desk_confirm(who, note=comment.strip() or None)
         return request.redirect(
             f"{url}&done=confirmed" if "?" in url else f"{url}?done=confirmed"
         )
@@ -179,17 +185,16 @@ class OrderDeskStatementController(CustomerPortal):
         joiner = "&" if "?" in url else "?"
         if statement.state not in ("sent", "disputed"):
             return request.redirect(f"{url}{joiner}error=state")
-        try:
-            line_id = int(post.get("line_id") or 0) or False
-        except ValueError:
-            line_id = False
+        error = self._desk_dispute_error(statement, post)
+        if error:
+            return request.redirect(f"{url}{joiner}error={error}")
         try:
             with statement.env.cr.savepoint():
                 statement.action_dispute(
                     [
                         {
-                            "line_id": line_id,
-                            "amount": post.get("amount"),
+                            "line_id": int(post.get("line_id") or 0) or False,
+                            "amount": desk_to_number(post.get("amount")),
                             "reason": post.get("comment"),
                         }
                     ]
@@ -197,3 +202,30 @@ class OrderDeskStatementController(CustomerPortal):
         except UserError:
             return request.redirect(f"{url}{joiner}error=dispute")
         return request.redirect(f"{url}{joiner}done=disputed")
+
+    @staticmethod
+    def _desk_dispute_error(statement, post):
+        """What is wrong with the posted dispute, as the page's error code: ``dispute``
+        (no amount, no reason, no line of this statement), ``amount`` (more than the
+        statement or the line shows), or None."""
+        raw_line = (post.get("line_id") or "").strip()
+        line = statement.line_ids.browse()
+        if raw_line:
+            try:
+                line_id = int(raw_line)
+            except ValueError:
+                return "dispute"
+            line = statement.line_ids.filtered(lambda ln: ln.id == line_id)
+            if not line:
+                return "dispute"
+        amount = desk_to_number(post.get("amount"))
+        comment = post.get("comment") or ""
+        if amount is None or amount <= 0 or not comment.strip() or "\x00" in comment:
+            return "dispute"
+        limit = statement._desk_dispute_limit(line)
+        if (
+            amount >= MAX_NUMBER
+            or statement.currency_id.compare_amounts(amount, limit) > 0
+        ):
+            return "amount"
+        return None

@@ -86,7 +86,7 @@ class OrderDeskTrackingWebhook(http.Controller):
         if carrier.company_id:
             domain.append(("company_id", "=", carrier.company_id.id))
         vals_list, errors, known = env["stock.picking"]._desk_prepare_tracking_events(
-            normalized, tz_name=timezone, domain=domain
+            normalized, tz_name=timezone, domain=domain, sources=("webhook",)
         )
         created = env["order.desk.tracking.event"].create(vals_list)
         # Each refused event appears once in ``errors``.

@@ -1,3 +1,4 @@
+from . import order_desk_field_guard
 from . import order_desk_document_mixin
 from . import res_company
 from . import res_config_settings

@@ -13,6 +13,11 @@ class OrderDeskDocumentMixin(models.AbstractModel):
 
     _name = "order.desk.document.mixin"
     _description = "Order Desk Document Mixin"
+    _inherit = ["order.desk.field.guard"]
+
+    # The status moves through the records' own buttons, which check who may press them:
+    # a form, an import or an RPC call cannot skip a step (see order.desk.field.guard).
+    _desk_system_fields = frozenset({"state"})
 
     # The code of the sequence (see data/ir_sequence_data.xml).
     _desk_sequence_code = None
@@ -66,35 +71,16 @@ class OrderDeskDocumentMixin(models.AbstractModel):
         ):
             vals["name"] = name
 
-    # ------------------------------------------------------------------------------------------
-    # ORM
-    # ------------------------------------------------------------------------------------------
-    @api.model_create_multi
-    def create(self, vals_list):
-        default = self.default_get(["state"]).get("state")
-        if any(vals.get("state", default) != default for vals in vals_list):
-            self._desk_ensure_state_write()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        if "state" in vals:
-            self._desk_ensure_state_write()
-        return super().write(vals)
-
-    def _desk_ensure_state_write(self):
-        """The status moves through the records' own buttons (which check who may press
-        them), never by writing it: a form, an import or an RPC call cannot skip a step."""
-        if not (self.env.su or self.env.context.get("order_desk_state_write")):
-            raise UserError(
-                self.env._(
-                    "The status of %(model)s changes through its buttons only.",
-                    model=self._description,
-                )
-            )
-
     def _desk_write(self, vals):
-        """Write from the records' own actions, the status included."""
-        return self.with_context(order_desk_state_write=True).write(vals)
+        """Write from the records' own actions, the status and the other system fields
+        (``_desk_system_fields``) included.
+
+        sudo: only called by the actions after their own check of who calls (group, state,
+        access to the records); the guarded fields refuse every other caller whatever the
+        context says. The real user stays the author of the change (``write_uid``,
+        tracking).
+        """
+        return self.sudo().write(vals)
 
     # ------------------------------------------------------------------------------------------
     # Guards

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .order_desk_field_guard import desk_clean_text
 from .order_desk_rule import SEVERITIES
 
 EXCEPTION_STATES = [
@@ -13,9 +14,28 @@ EXCEPTION_STATES = [
 class OrderDeskException(models.Model):
     _name = "order.desk.exception"
     _description = "Order Desk Check Exception"
+    _inherit = ["order.desk.field.guard"]
     _order = "order_id desc, severity, id"
     _check_company_auto = True
     _rec_name = "message"
+
+    # An exception is the server's verdict on an order (see sale.order._desk_run_checks):
+    # nobody edits it; a manager accepts it with action_override, which records why, who
+    # and when.
+    _desk_system_fields = frozenset(
+        {
+            "order_id",
+            "line_id",
+            "rule_id",
+            "severity",
+            "message",
+            "state",
+            "resolved_date",
+            "override_reason",
+            "override_user_id",
+            "override_date",
+        }
+    )
 
     order_id = fields.Many2one(
         "sale.order", required=True, index=True, ondelete="cascade", check_company=True
@@ -66,7 +86,9 @@ class OrderDeskException(models.Model):
         """
         self._ensure_can_override(reason)
         reason = reason.strip()
-        self.write(
+        # sudo: the caller was checked above (manager, open exceptions of orders under
+        # review); the exception's fields are the system's (see _desk_system_fields).
+        self.sudo().write(
             {
                 "state": "overridden",
                 "override_reason": reason,
@@ -88,16 +110,21 @@ class OrderDeskException(models.Model):
         return True
 
     def _ensure_can_override(self, reason):
-        if not self.env.user.has_group("order_desk.group_order_desk_manager"):
+        if not (
+            self.env.su
+            or self.env.user.has_group("order_desk.group_order_desk_manager")
+        ):
             raise AccessError(
                 self.env._("Only an Order Desk manager can override exceptions.")
             )
+        self.check_access("write")
         if not self:
             raise UserError(self.env._("Select at least one exception to override."))
-        if not isinstance(reason, str) or not reason.strip():
-            raise UserError(
-                self.env._("Give the reason for overriding the exceptions.")
-            )
+        reason = desk_clean_text(
+            self.env,
+            reason,
+            self.env._("Give the reason for overriding the exceptions."),
+        )
         not_open = self.filtered(lambda e: e.state != "open")
         if not_open:
             raise UserError(

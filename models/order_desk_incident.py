@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import float_is_zero
+from odoo.tools import float_compare, float_is_zero, formatLang
 
 from .order_desk_document_mixin import MANAGER_GROUP, USER_GROUP
 
@@ -54,6 +54,19 @@ class OrderDeskIncident(models.Model):
     _check_company_auto = True
     _desk_sequence_code = "order.desk.incident"
 
+    # Written by the incident's own actions (and the detections, as the system) only: its
+    # status, how it was detected, who resolved it and when, what the resolution made.
+    _desk_system_fields = frozenset(
+        {
+            "state",
+            "origin",
+            "resolved_date",
+            "resolved_user_id",
+            "new_picking_ids",
+            "refund_move_ids",
+        }
+    )
+
     # Identification
     name = fields.Char(
         string="Reference",
@@ -72,6 +85,7 @@ class OrderDeskIncident(models.Model):
         required=True,
         default="manual",
         readonly=True,
+        copy=False,
     )
     state = fields.Selection(
         INCIDENT_STATES,
@@ -231,9 +245,8 @@ class OrderDeskIncident(models.Model):
         return incidents
 
     def write(self, vals):
-        if set(vals) - CLOSED_EDITABLE and not (
-            self.env.su or self.env.context.get("order_desk_state_write")
-        ):
+        # The incident's own actions write as the system (see _desk_write).
+        if set(vals) - CLOSED_EDITABLE and not self.env.su:
             self._desk_ensure_not_closed()
         return super().write(vals)
 
@@ -309,7 +322,9 @@ class OrderDeskIncident(models.Model):
                     incidents=", ".join(money.mapped("name")),
                 )
             )
-        self.filtered(lambda i: i.resolution in SHIPPING_RESOLUTIONS)._desk_reship()
+        shipping = self.filtered(lambda i: i.resolution in SHIPPING_RESOLUTIONS)
+        shipping._desk_ensure_reship_within_delivery()
+        shipping._desk_reship()
         self.filtered(lambda i: i.resolution == "refund")._desk_refund()
         self.filtered(lambda i: i.resolution == "compensate")._desk_compensate()
         self._desk_write(
@@ -377,6 +392,97 @@ class OrderDeskIncident(models.Model):
             or user.has_group(MANAGER_GROUP)
             or (self.create_uid == user and user.has_group(USER_GROUP))
         )
+
+    def _desk_ensure_reship_within_delivery(self):
+        """Refuse to ship again more than the incident's delivery brought, less what was
+        already reshipped for it and what came back or is on its way back; without a
+        delivery, more than the order delivered (net of returns) less what was reshipped.
+        Beyond that is a manager's decision, like a refund or a compensation."""
+        if not self or self.env.su or self.env.user.has_group(MANAGER_GROUP):
+            return
+        precision = self.env["decimal.precision"].precision_get("Product Unit")
+        # sudo: quantities only, read for the check; desk users need no Inventory rights.
+        incidents = self.sudo()
+        sale_lines = incidents.line_ids.sale_line_id
+        reshipped_moves = (
+            self.env["stock.move"]
+            .sudo()
+            .search(
+                [
+                    ("desk_incident_id", "!=", False),
+                    ("sale_line_id", "in", sale_lines.ids),
+                    ("state", "!=", "cancel"),
+                    ("location_dest_id.usage", "=", "customer"),
+                ]
+            )
+        )
+
+        def in_line_unit(move, quantity):
+            return move.product_uom._compute_quantity(
+                quantity, move.sale_line_id.product_uom_id
+            )
+
+        def moved(move):
+            return move.quantity if move.state == "done" else move.product_uom_qty
+
+        for incident in incidents:
+            asked = {}
+            for line in incident._desk_lines_to_act_on():
+                asked[line.sale_line_id] = asked.get(line.sale_line_id, 0.0) + (
+                    line.quantity
+                )
+            picking = incident.picking_id
+            for sale_line, quantity in asked.items():
+                reshipped_here = reshipped_moves.filtered(
+                    lambda m, s=sale_line, p=picking: (
+                        m.sale_line_id == s
+                        and (not p or m.desk_incident_id.picking_id == p)
+                    )
+                )
+                reshipped = sum(in_line_unit(m, moved(m)) for m in reshipped_here)
+                if picking:
+                    moves = picking.move_ids.filtered(
+                        lambda m, s=sale_line: m.state == "done" and m.sale_line_id == s
+                    )
+                    delivered = sum(in_line_unit(m, m.quantity) for m in moves)
+                    returned = sum(
+                        in_line_unit(back, moved(back))
+                        for back in moves.returned_move_ids
+                        if back.state != "cancel"
+                    )
+                else:
+                    delivered, returned = sale_line.qty_delivered, 0.0
+                left = delivered - reshipped - returned
+                if float_compare(quantity, left, precision_digits=precision) <= 0:
+                    continue
+                values = {
+                    "incident": incident.name,
+                    "quantity": formatLang(self.env, quantity, digits=precision),
+                    "product": sale_line.product_id.display_name,
+                    "delivered": formatLang(self.env, delivered, digits=precision),
+                    "reshipped": formatLang(self.env, reshipped, digits=precision),
+                    "returned": formatLang(self.env, returned, digits=precision),
+                }
+                if picking:
+                    raise AccessError(
+                        self.env._(
+                            "Incident %(incident)s: %(quantity)s %(product)s to ship "
+                            "again, but %(picking)s brought %(delivered)s, of which "
+                            "%(reshipped)s were already reshipped and %(returned)s "
+                            "returned. Only an Order Desk manager can ship more.",
+                            picking=picking.name,
+                            **values,
+                        )
+                    )
+                raise AccessError(
+                    self.env._(
+                        "Incident %(incident)s: %(quantity)s %(product)s to ship again, "
+                        "but the order delivered %(delivered)s (net of returns), of "
+                        "which %(reshipped)s were already reshipped. Only an Order Desk "
+                        "manager can ship more.",
+                        **values,
+                    )
+                )
 
     # ------------------------------------------------------------------------------------------
     # Business helpers
@@ -468,7 +574,8 @@ class OrderDeskIncident(models.Model):
             self.env["stock.move"].sudo().search([("desk_incident_id", "in", self.ids)])
         )
         for incident in self:
-            incident.new_picking_ids = moves.filtered(
+            # sudo: the link records what the resolution made (a system field).
+            incident.sudo().new_picking_ids = moves.filtered(
                 lambda m, i=incident: m.desk_incident_id == i
             ).picking_id
         # The lost or damaged deliveries are replaced: the order is delivered when the new
@@ -500,7 +607,10 @@ class OrderDeskIncident(models.Model):
                     note=incident.resolution_note,
                 ),
             )
-            incident.refund_move_ids = [Command.link(move.id) for move in refunds]
+            # sudo: the link records what the resolution made (a system field).
+            incident.sudo().refund_move_ids = [
+                Command.link(move.id) for move in refunds
+            ]
         self._desk_log(
             lambda i: self.env._(
                 "Draft credit note prepared: %(moves)s.",
@@ -566,7 +676,8 @@ class OrderDeskIncident(models.Model):
             )
         )
         for incident, move in zip(paying, moves, strict=True):
-            incident.refund_move_ids = [Command.link(move.id)]
+            # sudo: the link records what the resolution made (a system field).
+            incident.sudo().refund_move_ids = [Command.link(move.id)]
 
     def _desk_notify(self, xmlid):
         """E-mail the customers from the chatter with a template (logged)."""
@@ -584,6 +695,7 @@ class OrderDeskIncident(models.Model):
 class OrderDeskIncidentLine(models.Model):
     _name = "order.desk.incident.line"
     _description = "Order Desk Incident Line"
+    _inherit = ["order.desk.field.guard"]
     _order = "incident_id, id"
     _check_company_auto = True
 

@@ -6,6 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero
 
 from .order_desk_document_mixin import MANAGER_GROUP
+from .order_desk_field_guard import desk_clean_text
 from .order_desk_return_reason import RETURN_OUTCOMES
 
 RETURN_STATES = [
@@ -58,6 +59,26 @@ class OrderDeskReturn(models.Model):
     _check_company_auto = True
     _desk_sequence_code = "order.desk.return"
 
+    # Written by the request's own actions (and the portal, as the system) only: its status,
+    # where it came from, who asked and approved and when, why it was refused, and what
+    # its outcome made (see order.desk.field.guard).
+    _desk_system_fields = frozenset(
+        {
+            "state",
+            "source",
+            "requested_by_id",
+            "date_request",
+            "approved_user_id",
+            "approved_date",
+            "reject_reason",
+            "refund_move_ids",
+            "exchange_picking_ids",
+            "scrap_ids",
+        }
+    )
+    # Accepting a return outside the window is a manager's decision.
+    _desk_manager_fields = frozenset({"window_exception"})
+
     # Identification
     name = fields.Char(
         string="RMA Number",
@@ -78,7 +99,11 @@ class OrderDeskReturn(models.Model):
         tracking=True,
     )
     source = fields.Selection(
-        RETURN_SOURCES, string="Requested Through", default="desk", readonly=True
+        RETURN_SOURCES,
+        string="Requested Through",
+        default="desk",
+        readonly=True,
+        copy=False,
     )
     company_id = fields.Many2one(
         "res.company",
@@ -125,7 +150,11 @@ class OrderDeskReturn(models.Model):
     )
     note = fields.Text(string="Customer Comment")
     date_request = fields.Datetime(
-        string="Requested On", default=fields.Datetime.now, required=True, copy=False
+        string="Requested On",
+        default=fields.Datetime.now,
+        required=True,
+        readonly=True,
+        copy=False,
     )
     requested_by_id = fields.Many2one(
         "res.users",
@@ -268,13 +297,9 @@ class OrderDeskReturn(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._desk_assign_names(vals_list)
-        if any(vals.get("window_exception") for vals in vals_list):
-            self._desk_ensure_group(MANAGER_GROUP)
         return super().create(vals_list)
 
     def write(self, vals):
-        if "window_exception" in vals:
-            self._desk_ensure_group(MANAGER_GROUP)
         if {"order_id", "picking_id", "partner_id"} & set(vals):
             locked = self.filtered(lambda r: r.state not in ("draft",))
             if locked:
@@ -342,8 +367,9 @@ class OrderDeskReturn(models.Model):
     def action_reject(self, reason):
         """Refuse the requests with a reason for the customer (manager)."""
         self._desk_ensure_group(MANAGER_GROUP)
-        if not isinstance(reason, str) or not reason.strip():
-            raise UserError(self.env._("Give the reason for rejecting the return."))
+        reason = desk_clean_text(
+            self.env, reason, self.env._("Give the reason for rejecting the return.")
+        )
         self._desk_ensure_state(
             ("to_approve",),
             lambda names: self.env._(
@@ -431,7 +457,7 @@ class OrderDeskReturn(models.Model):
         for ret in self:
             lines = ret.line_ids.filtered(
                 lambda line: line.outcome == "refund" and line._desk_qty_open() > 0
-            ).with_context(order_desk_state_write=True)
+            )
             if not lines:
                 continue
             credits, settled = ret._desk_refund_quantities(lines)
@@ -439,7 +465,8 @@ class OrderDeskReturn(models.Model):
                 refunds = ret.order_id._desk_create_refunds(
                     credits, self.env._("Return %(rma)s", rma=ret.name)
                 )
-                ret.refund_move_ids = [Command.link(move.id) for move in refunds]
+                # sudo: the link records what the refund made (a system field).
+                ret.sudo().refund_move_ids = [Command.link(move.id) for move in refunds]
                 ret._desk_log(
                     self.env._(
                         "Draft credit note prepared: %(moves)s.",
@@ -464,7 +491,9 @@ class OrderDeskReturn(models.Model):
                 available = settled.get(line.sale_line_id, 0.0)
                 taken = min(available, line._desk_qty_open())
                 settled[line.sale_line_id] = available - taken
-                line.qty_refunded += taken
+                # sudo: the settled quantity is the action's own bookkeeping (a system
+                # field of the line, see its _desk_system_fields).
+                line.sudo().qty_refunded = line.qty_refunded + taken
         self._desk_check_done()
         return True
 
@@ -504,7 +533,8 @@ class OrderDeskReturn(models.Model):
                 .search([("desk_return_id", "in", self.ids)])
             )
             for ret in self:
-                ret.exchange_picking_ids = moves.filtered(
+                # sudo: the link records what the exchange made (a system field).
+                ret.sudo().exchange_picking_ids = moves.filtered(
                     lambda m, r=ret: m.desk_return_id == r
                 ).picking_id
             self.filtered("exchange_picking_ids")._desk_log(
@@ -513,8 +543,10 @@ class OrderDeskReturn(models.Model):
                     pickings=", ".join(r.exchange_picking_ids.mapped("name")),
                 )
             )
-        for line in todo.with_context(order_desk_state_write=True):
-            line.qty_exchanged = line.qty_received
+        for line in todo:
+            # sudo: the exchanged quantity is the action's own bookkeeping (a system
+            # field of the line).
+            line.sudo().qty_exchanged = line.qty_received
         self._desk_check_done()
         return True
 
@@ -907,8 +939,12 @@ class OrderDeskReturn(models.Model):
 class OrderDeskReturnLine(models.Model):
     _name = "order.desk.return.line"
     _description = "Order Desk Return Line"
+    _inherit = ["order.desk.field.guard"]
     _order = "return_id, id"
     _check_company_auto = True
+
+    # What came back and what was settled: counted by the receipt and the outcome actions.
+    _desk_system_fields = frozenset({"qty_received", "qty_refunded", "qty_exchanged"})
 
     return_id = fields.Many2one(
         "order.desk.return", required=True, ondelete="cascade", index=True
@@ -1008,7 +1044,8 @@ class OrderDeskReturnLine(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if not (self.env.su or self.env.context.get("order_desk_state_write")):
+        # The request's own actions write as the system.
+        if not self.env.su:
             for line in self.filtered(lambda ln: ln.return_id.state != "draft"):
                 if set(vals) - LINE_FIELDS_OPEN.get(line.return_id.state, set()):
                     line.return_id._desk_refuse_line_change()

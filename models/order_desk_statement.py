@@ -9,6 +9,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from .order_desk_field_guard import MAX_NUMBER, desk_printable, desk_to_number
+
 STATEMENT_STATES = [
     ("draft", "Draft"),
     ("sent", "Sent"),
@@ -66,6 +68,30 @@ class OrderDeskStatement(models.Model):
     ]
     _order = "date_to desc, id desc"
     _check_company_auto = True
+
+    # Made from the books and moved by the statement's own actions only: its status, the
+    # confirmation's who and when, and every figure (see order.desk.field.guard).
+    _desk_system_fields = frozenset(
+        {
+            "state",
+            "previous_statement_id",
+            "opening_balance",
+            "total_debit",
+            "total_credit",
+            "closing_balance",
+            "overdue_0_30",
+            "overdue_31_60",
+            "overdue_61_90",
+            "overdue_90_plus",
+            "overdue_total",
+            "computed_date",
+            "opening_move_line_ids",
+            "sent_date",
+            "confirmed_date",
+            "confirmed_by",
+            "closed_date",
+        }
+    )
 
     name = fields.Char(compute="_compute_name", store=True)
     partner_id = fields.Many2one(
@@ -273,9 +299,15 @@ class OrderDeskStatement(models.Model):
         return True
 
     def action_confirm(self, note=None):
-        """The customer agrees with the balance (portal, or recorded by the accountant after a
-        call or a signed copy): the statement is frozen."""
+        """The customer agrees with the balance, recorded by the accountant after a call or
+        a signed copy: the statement is frozen."""
         self._desk_ensure_accountant()
+        return self._desk_confirm(self.env.user.name, note)
+
+    @api.private
+    def _desk_confirm(self, who, note=None):
+        """Confirm the statements for ``who``: the accountant's action, or the portal for
+        the customer after checking the link's token (never a caller's word)."""
         self._desk_ensure_state(
             ("sent", "draft"),
             lambda names: self.env._(
@@ -283,7 +315,8 @@ class OrderDeskStatement(models.Model):
                 statements=names,
             ),
         )
-        who = self.env.context.get("order_desk_confirmed_by") or self.env.user.name
+        if note is not None and not isinstance(note, str):
+            raise UserError(self.env._("The confirmation note is text."))
         vals = {
             "state": "confirmed",
             "confirmed_date": fields.Datetime.now(),
@@ -391,27 +424,59 @@ class OrderDeskStatement(models.Model):
             )
 
     def _desk_dispute_vals(self, dispute):
+        """The values of one dispute of this statement, checked: a line of it (or none,
+        the whole balance), an amount more than zero and at most what the statement (or
+        the line) shows, a reason."""
         self.ensure_one()
         if not isinstance(dispute, dict):
             raise UserError(self.env._("A dispute is a set of values."))
-        line = self.line_ids.filtered(lambda ln: ln.id == dispute.get("line_id"))
+        line_id = dispute.get("line_id") or False
+        line = self.line_ids.filtered(lambda ln: ln.id == line_id)
         reason = dispute.get("reason")
-        try:
-            amount = float(dispute.get("amount") or 0.0)
-        except (TypeError, ValueError):
-            amount = 0.0
-        if dispute.get("line_id") and not line:
+        amount = desk_to_number(dispute.get("amount") or 0.0)
+        if line_id and not line:
             raise UserError(self.env._("The disputed line is not on this statement."))
-        if amount <= 0:
+        if amount is None or amount <= 0:
             raise UserError(self.env._("Give the disputed amount (more than zero)."))
+        limit = self._desk_dispute_limit(line)
+        # Compared plainly first: rounding an absurd amount would overflow.
+        if amount >= MAX_NUMBER or self.currency_id.compare_amounts(amount, limit) > 0:
+            raise UserError(
+                self.env._(
+                    "The disputed amount %(amount)s is larger than %(limit)s, the largest "
+                    "figure of %(what)s.",
+                    amount=self.currency_id.format(amount)
+                    if amount < MAX_NUMBER
+                    else desk_printable(amount),
+                    limit=self.currency_id.format(limit),
+                    what=(line.name or self.name) if line else self.name,
+                )
+            )
         if not isinstance(reason, str) or not reason.strip():
             raise UserError(self.env._("Say why the amount is disputed."))
+        if "\x00" in reason:
+            raise UserError(
+                self.env._("The reason contains a NUL character: remove it.")
+            )
         return {
             "statement_id": self.id,
             "line_id": line.id,
             "amount": amount,
             "reason": reason.strip(),
         }
+
+    def _desk_dispute_limit(self, line=None):
+        """The most a customer can dispute: the line's amount, or the largest figure of the
+        statement (opening or closing balance, debit or credit of the period)."""
+        self.ensure_one()
+        if line:
+            return max(line.debit, line.credit)
+        return max(
+            abs(self.opening_balance),
+            abs(self.closing_balance),
+            self.total_debit,
+            self.total_credit,
+        )
 
     # ------------------------------------------------------------------------------------------
     # Computation
@@ -574,9 +639,11 @@ class OrderDeskStatement(models.Model):
                 "overdue_total": sum(overdue),
                 "computed_date": now,
             }
+        # sudo: the figures are the system's (see _desk_system_fields); every caller of this
+        # private method checked that the user is an accountant (or is the scheduler).
         for draft in drafts:
-            draft.write(vals_by_partner.pop(draft.partner_id.id))
-        created = self.create(list(vals_by_partner.values()))
+            draft.sudo().write(vals_by_partner.pop(draft.partner_id.id))
+        created = self.sudo().create(list(vals_by_partner.values())).with_env(self.env)
         statements = drafts | created
         self.env.flush_all()
         self._desk_insert_lines(statements, params)
@@ -1006,9 +1073,12 @@ class OrderDeskStatementLine(models.Model):
 class OrderDeskStatementDispute(models.Model):
     _name = "order.desk.statement.dispute"
     _description = "Customer Statement Dispute"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "order.desk.field.guard"]
     _order = "statement_id, id"
     _check_company_auto = True
+
+    # Settled with Resolve or Reject only (see order.desk.field.guard).
+    _desk_system_fields = frozenset({"state"})
 
     statement_id = fields.Many2one(
         "order.desk.statement", required=True, ondelete="cascade", index=True
@@ -1039,23 +1109,18 @@ class OrderDeskStatementDispute(models.Model):
         statements = self.env["order.desk.statement"].browse(
             {vals["statement_id"] for vals in vals_list if vals.get("statement_id")}
         )
-        closed = statements.filtered(lambda s: s.state == "closed")
-        if closed:
+        agreed = statements.filtered(lambda s: s.state in FROZEN_STATES)
+        if agreed:
             raise UserError(
                 self.env._(
-                    "Statement %(statement)s is closed: it takes no more disputes.",
-                    statement=closed[0].name,
+                    "Statement %(statement)s is agreed or closed: it takes no more "
+                    "disputes.",
+                    statement=agreed[0].name,
                 )
             )
         return super().create(vals_list)
 
     def write(self, vals):
-        if "state" in vals and not (
-            self.env.su or self.env.context.get("order_desk_state_write")
-        ):
-            raise UserError(
-                self.env._("A dispute is settled with Resolve or Reject only.")
-            )
         if {"statement_id", "line_id", "amount", "reason"} & set(vals):
             settled = self.filtered(lambda d: d.state != "open")
             if settled:
@@ -1066,6 +1131,23 @@ class OrderDeskStatementDispute(models.Model):
                     )
                 )
         return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_settled(self):
+        """A settled dispute, and any dispute once the customer's answer is recorded (a
+        disputed, agreed or closed statement), is part of the record: removing one would
+        let a statement close unsettled."""
+        kept = self.filtered(
+            lambda d: d.state != "open" or d.statement_id.state not in ("draft", "sent")
+        )
+        if kept:
+            raise UserError(
+                self.env._(
+                    "The disputes of %(statement)s cannot be deleted: settle them with "
+                    "Resolve or Reject.",
+                    statement=kept[0].statement_id.name,
+                )
+            )
 
     @api.constrains("line_id", "statement_id")
     def _check_line_id(self):
@@ -1096,5 +1178,6 @@ class OrderDeskStatementDispute(models.Model):
                     amount=missing[0].currency_id.format(missing[0].amount),
                 )
             )
-        self.with_context(order_desk_state_write=True).write({"state": state})
+        # sudo: the accountant was checked above; the status is a system field.
+        self.sudo().write({"state": state})
         return True

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -53,6 +55,10 @@ CARRIER_STATUS_WORDS = {
     "退件": "returned",
 }
 
+# A carrier's clock may run a few minutes ahead of ours; an event later than now plus this
+# is refused on every path (form, RPC, import, webhook).
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
 # Statuses that mean trouble on the way: an incident is opened for the delivery.
 TROUBLE_STATUSES = {
     "failed_attempt": "address",
@@ -64,9 +70,14 @@ TROUBLE_STATUSES = {
 class OrderDeskTrackingEvent(models.Model):
     _name = "order.desk.tracking.event"
     _description = "Order Desk Tracking Event"
+    _inherit = ["order.desk.field.guard"]
     _order = "event_date desc, id desc"
     _rec_name = "status"
     _check_company_auto = True
+
+    # Where the event came from is the path's to say: the form records manual events, the
+    # import and the webhook their own (see stock.picking.desk_add_tracking_events).
+    _desk_system_fields = frozenset({"source"})
 
     picking_id = fields.Many2one(
         "stock.picking",
@@ -93,7 +104,9 @@ class OrderDeskTrackingEvent(models.Model):
     status = fields.Selection(TRACKING_STATUSES, required=True, index=True)
     location = fields.Char()
     description = fields.Char()
-    source = fields.Selection(TRACKING_SOURCES, required=True, default="manual")
+    source = fields.Selection(
+        TRACKING_SOURCES, required=True, default="manual", readonly=True
+    )
 
     _unique_event = models.Constraint(
         "UNIQUE(picking_id, event_date, status)",
@@ -108,6 +121,19 @@ class OrderDeskTrackingEvent(models.Model):
                 self.env._(
                     "Tracking events belong to deliveries; %(picking)s is not one.",
                     picking=wrong[0].display_name,
+                )
+            )
+
+    @api.constrains("event_date")
+    def _check_event_date(self):
+        limit = fields.Datetime.now() + FUTURE_TOLERANCE
+        future = self.filtered(lambda e: e.event_date > limit)
+        if future:
+            raise ValidationError(
+                self.env._(
+                    "The tracking event at %(date)s is in the future: events are "
+                    "recorded when they happened.",
+                    date=fields.Datetime.to_string(future[0].event_date),
                 )
             )
 

@@ -7,6 +7,9 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare, float_is_zero
 
+from .order_desk_field_guard import desk_clean_text
+from .stock_move import DEFER_RESERVATION
+
 DESK_STATES = [
     ("draft", "Draft"),
     ("to_review", "To Review"),
@@ -69,7 +72,25 @@ MANAGER_GROUP = "order_desk.group_order_desk_manager"
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "order.desk.field.guard"]
+
+    # Written by the desk's actions only, after they checked who calls (see
+    # order.desk.field.guard): the review's status and its who/when trail.
+    _desk_system_fields = frozenset(
+        {
+            "desk_state",
+            "desk_checked_date",
+            "desk_submitted_user_id",
+            "desk_submitted_date",
+            "desk_approved_user_id",
+            "desk_approved_date",
+            "desk_locked_date",
+            "desk_reservation_released",
+        }
+    )
+    # Shipping before payment is a manager's decision (see its action).
+    _desk_manager_fields = frozenset({"desk_prepayment_released"})
 
     # Workflow
     # Written by the desk's actions; from "locked" on, derived from the deliveries as well
@@ -507,15 +528,15 @@ class SaleOrder(models.Model):
     def _confirmation_error_message(self):
         """Refuse the plain Confirm button while the company wants desk approval.
 
-        The desk's own approval passes ``order_desk_approving``; superuser flows (online
-        payment, data import by the system) confirm as before and are recorded as approved.
+        The desk's approval marks the orders approved before it confirms them; superuser
+        flows (online payment, data import by the system) confirm as before and are
+        recorded as approved. Nothing in the caller's context changes this.
         """
         message = super()._confirmation_error_message()
         if (
             not message
             and self.company_id.order_desk_require_approval
             and self.desk_state != "approved"
-            and not self.env.context.get("order_desk_approving")
             and not self.env.su
         ):
             message = self.env._(
@@ -529,41 +550,23 @@ class SaleOrder(models.Model):
         outside = self.filtered(lambda o: o.desk_state != "approved")
         if outside:
             outside._desk_write({"desk_state": "approved"})
-            if not self.env.context.get("order_desk_approving"):
-                outside._desk_log(
-                    self.env._("Confirmed outside the Order Desk review.")
-                )
+            outside._desk_log(self.env._("Confirmed outside the Order Desk review."))
         return super()._action_confirm()
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        if any(vals.get("desk_state", "draft") != "draft" for vals in vals_list):
-            self._desk_ensure_state_write()
-        return super().create(vals_list)
-
     def write(self, vals):
-        if "desk_state" in vals:
-            self._desk_ensure_state_write()
-        if "desk_prepayment_released" in vals:
-            # Shipping before payment is a manager's decision (see its action).
-            self._ensure_desk_group(MANAGER_GROUP)
         self._desk_ensure_unlocked(LOCKED_ORDER_FIELDS, vals)
         return super().write(vals)
 
-    def _desk_ensure_state_write(self):
-        """The desk status moves through the desk's actions only: a plain write (form, import,
-        RPC) cannot approve an order and then confirm it past the review."""
-        if not (self.env.su or self.env.context.get("order_desk_state_write")):
-            raise UserError(
-                self.env._(
-                    "The desk status changes through the Order Desk's actions only (submit, "
-                    "approve, reject, lock, unlock)."
-                )
-            )
-
     def _desk_write(self, vals):
-        """Write the desk status (and what goes with it) from the desk's own actions."""
-        return self.with_context(order_desk_state_write=True).write(vals)
+        """Write the desk status and its trail (``_desk_system_fields``) from the desk's own
+        actions.
+
+        sudo: only called by the desk's actions after they checked who calls
+        (``_ensure_desk_group``) and the orders' states; the guarded fields refuse every
+        other caller whatever the context says. The real user stays the author of the
+        change (``write_uid``, tracking).
+        """
+        return self.sudo().write(vals)
 
     def _desk_ensure_unlocked(self, protected, vals):
         """Refuse a change of a protected field of a desk-locked order, for every caller."""
@@ -677,8 +680,9 @@ class SaleOrder(models.Model):
     def action_desk_reject(self, reason):
         """Send orders under review back to draft with a written reason (manager)."""
         self._ensure_desk_group(MANAGER_GROUP)
-        if not isinstance(reason, str) or not reason.strip():
-            raise UserError(self.env._("Give the reason for rejecting the order."))
+        reason = desk_clean_text(
+            self.env, reason, self.env._("Give the reason for rejecting the order.")
+        )
         if wrong := self._desk_orders_not_in("to_review"):
             raise UserError(
                 self.env._(
@@ -747,10 +751,11 @@ class SaleOrder(models.Model):
         """Let the goods of prepaid orders leave before the invoice is paid (manager),
         logged with the reason."""
         self._ensure_desk_group(MANAGER_GROUP)
-        if not isinstance(reason, str) or not reason.strip():
-            raise UserError(
-                self.env._("Give the reason for shipping before the payment.")
-            )
+        reason = desk_clean_text(
+            self.env,
+            reason,
+            self.env._("Give the reason for shipping before the payment."),
+        )
         wrong = self.filtered(
             lambda o: o.desk_settlement_method != "prepayment" or o.state != "sale"
         )
@@ -830,8 +835,9 @@ class SaleOrder(models.Model):
     def action_desk_unlock(self, reason):
         """Let a manager change a locked order; logged with the reason (manager)."""
         self._ensure_desk_group(MANAGER_GROUP)
-        if not isinstance(reason, str) or not reason.strip():
-            raise UserError(self.env._("Give the reason for unlocking the order."))
+        reason = desk_clean_text(
+            self.env, reason, self.env._("Give the reason for unlocking the order.")
+        )
         if wrong := self._desk_orders_not_in("locked", "ready"):
             raise UserError(
                 self.env._(
@@ -888,7 +894,7 @@ class SaleOrder(models.Model):
                 )
             )
         self._desk_set_deadline()
-        self.write({"desk_reservation_released": False})
+        self._desk_write({"desk_reservation_released": False})
         self._desk_reserve()
         return True
 
@@ -1057,16 +1063,15 @@ class SaleOrder(models.Model):
         stale = current.filtered(lambda e: e.state == "open") - kept
         stale.write({"state": "resolved", "resolved_date": now})
         created = Exception_.create(to_create)
-        self.write({"desk_checked_date": now})
+        self._desk_write({"desk_checked_date": now})
         return created
 
     def _desk_do_approve(self, auto=False):
-        """Confirm the orders and mark them approved; callers check rights and state first."""
-        # Reservation is deferred from the confirmation to _desk_reserve, which takes the
-        # orders by urgency instead of by creation order.
-        self.with_context(
-            order_desk_approving=True, order_desk_defer_reservation=True
-        ).action_confirm()
+        """Mark the orders approved and confirm them; callers check rights and state first.
+
+        The approval is written first (as the system, see ``_desk_write``), so the
+        confirmation passes the review's own check: no context key opens it.
+        """
         self._desk_write(
             {
                 "desk_state": "approved",
@@ -1074,6 +1079,12 @@ class SaleOrder(models.Model):
                 "desk_approved_date": fields.Datetime.now(),
             }
         )
+        # Reservation is deferred from the confirmation to _desk_reserve, which takes the
+        # orders by urgency instead of by creation order. The marker is an object no RPC
+        # call can send: a caller's context never skips the reservation.
+        self.with_context(
+            order_desk_defer_reservation=DEFER_RESERVATION
+        ).action_confirm()
         if auto:
             body = self.env._("Approved automatically: the checks found no exception.")
         else:
@@ -1188,7 +1199,7 @@ class SaleOrder(models.Model):
         # sudo: releasing was decided by a desk manager or the scheduler, who need no
         # Inventory rights for it; only these orders' own deliveries are touched.
         pickings.sudo().do_unreserve()
-        self.write({"desk_reservation_released": True})
+        self._desk_write({"desk_reservation_released": True})
         self._desk_log_batch(dict.fromkeys(self.ids, note))
 
     def _desk_log(self, body):

@@ -8,7 +8,12 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from .order_desk_tracking_event import TRACKING_STATUSES, TROUBLE_STATUSES
+from .order_desk_field_guard import INT_LIMIT, desk_printable
+from .order_desk_tracking_event import (
+    FUTURE_TOLERANCE,
+    TRACKING_STATUSES,
+    TROUBLE_STATUSES,
+)
 
 USER_GROUP = "order_desk.group_order_desk_user"
 
@@ -23,22 +28,29 @@ EVENT_DATE_PATTERN = re.compile(
     re.IGNORECASE,
 )
 
-# Fields only the desk's own actions and events write (as the system): a form or an RPC
-# call cannot mark a delivery delivered or replaced.
-SYSTEM_FIELDS = {
-    "desk_delivered_date",
-    "desk_superseded",
-    "desk_shipped_notified",
-    "desk_delay_notified",
-    "desk_return_id",
-}
+# Events brought by each path: the RPC method takes the caller's (a clerk's script),
+# the import wizard and the webhook set their own.
+RPC_SOURCES = ("manual", "import")
 
-# A carrier's clock may run a little ahead of ours; anything later than this is refused.
-FUTURE_TOLERANCE = timedelta(hours=1)
+# Years an event may fall in: before, a mistake; the upper bound is checked against now.
+MIN_EVENT_YEAR = 2000
 
 
 class StockPicking(models.Model):
-    _inherit = "stock.picking"
+    _name = "stock.picking"
+    _inherit = ["stock.picking", "order.desk.field.guard"]
+
+    # Only the desk's own actions and events write these (as the system): a form or an RPC
+    # call cannot mark a delivery delivered or replaced (see order.desk.field.guard).
+    _desk_system_fields = frozenset(
+        {
+            "desk_delivered_date",
+            "desk_superseded",
+            "desk_shipped_notified",
+            "desk_delay_notified",
+            "desk_return_id",
+        }
+    )
 
     # Tracking
     desk_tracking_number_ids = fields.One2many(
@@ -110,13 +122,14 @@ class StockPicking(models.Model):
     desk_incident_ids = fields.One2many(
         "order.desk.incident", "picking_id", string="Incidents", copy=False
     )
-    # Copied so that the backorder of a partly received return receipt stays linked.
+    # Not copied (a return of the receipt is no receipt of the request); the backorder of a
+    # partly received receipt is linked by _create_backorder_picking.
     desk_return_id = fields.Many2one(
         "order.desk.return",
         string="Return Request",
         index="btree_not_null",
         readonly=True,
-        copy=True,
+        copy=False,
     )
     desk_return_request_ids = fields.One2many(
         "order.desk.return", "picking_id", string="Return Requests"
@@ -272,17 +285,6 @@ class StockPicking(models.Model):
         return pickings
 
     def write(self, vals):
-        changed = SYSTEM_FIELDS & set(vals)
-        if changed and not self.env.su:
-            raise UserError(
-                self.env._(
-                    "%(field)s is set by the Order Desk: record a tracking event or use "
-                    "Confirm Delivered instead.",
-                    field=self._fields[sorted(changed)[0]]._description_string(
-                        self.env
-                    ),
-                )
-            )
         result = super().write(vals)
         if "carrier_tracking_ref" in vals:
             self._desk_sync_tracking_numbers()
@@ -291,6 +293,14 @@ class StockPicking(models.Model):
                 lambda p: p.state == "done" and p.carrier_tracking_ref
             )._desk_send_shipping_notice()
         return result
+
+    def _create_backorder_picking(self):
+        backorder = super()._create_backorder_picking()
+        if self.desk_return_id:
+            # sudo: the backorder of a return receipt belongs to the same request; the
+            # link is the system's (see _desk_system_fields).
+            backorder.sudo().desk_return_id = self.desk_return_id
+        return backorder
 
     def _action_done(self):
         # sudo: warehouse users need no rights on sale orders to be told that an order paid
@@ -320,7 +330,8 @@ class StockPicking(models.Model):
         """Record carrier tracking events on deliveries and return how many were new.
 
         ``events`` is a list of dicts with ``tracking_ref`` (or ``picking_id``),
-        ``event_date``, ``status``, ``location``, ``description`` and ``source``. On a set of
+        ``event_date``, ``status``, ``location``, ``description`` and ``source`` (manual or
+        import; the webhook's own source is not the caller's to give). On a set of
         deliveries the tracking numbers are looked up among them (a single delivery also
         takes events without a number); on the empty set among every delivery the caller
         can read. Events already recorded (same delivery, time and status) are skipped, so
@@ -331,7 +342,9 @@ class StockPicking(models.Model):
         self._desk_ensure_tracking_user()
         if not isinstance(events, (list, tuple)):
             raise ValidationError(self.env._("Send the tracking events as a list."))
-        vals_list, errors, _known = self._desk_prepare_tracking_events(events)
+        vals_list, errors, _known = self._desk_prepare_tracking_events(
+            events, sources=RPC_SOURCES
+        )
         if errors:
             raise ValidationError(
                 "\n".join(
@@ -339,7 +352,9 @@ class StockPicking(models.Model):
                     for index, error in errors
                 )
             )
-        return len(self.env["order.desk.tracking.event"].create(vals_list))
+        # sudo: the events were checked above and belong to deliveries the caller can read;
+        # it only lets the call record its source (a system field of the events).
+        return len(self.env["order.desk.tracking.event"].sudo().create(vals_list))
 
     def action_desk_confirm_delivered(self):
         """The customer has the goods (clerk): records a manual 'Delivered' event now."""
@@ -572,7 +587,9 @@ class StockPicking(models.Model):
         )
 
     @api.private
-    def _desk_prepare_tracking_events(self, events, tz_name=None, domain=None):
+    def _desk_prepare_tracking_events(
+        self, events, tz_name=None, domain=None, sources=RPC_SOURCES
+    ):
         """Check carrier events and find their deliveries: the batch core of the RPC
         method, the import wizard and the webhook.
 
@@ -580,16 +597,20 @@ class StockPicking(models.Model):
         ``(position, message)`` pair (1-based) for each refused event, and how many were
         already recorded or repeated within ``events``. Naive times are in ``tz_name``
         (UTC when not given). ``domain`` narrows the deliveries searched (a carrier's).
+        ``sources``: the sources the path may record (the first one when an event gives
+        none). Whatever an event holds, it is either accepted or refused with a reason,
+        never an error of another kind: one bad event never loses the others.
         A fixed number of queries whatever the number of events.
         """
         Event = self.env["order.desk.tracking.event"]
         aliases = Event._desk_status_aliases()
-        sources = dict(Event._fields["source"].selection)
         parsed = []
         errors = []
         for index, event in enumerate(events, start=1):
             try:
-                parsed.append((index, self._desk_parse_event(event, aliases, tz_name)))
+                parsed.append(
+                    (index, self._desk_parse_event(event, aliases, tz_name, sources))
+                )
             except ValidationError as error:
                 errors.append((index, error.args[0]))
         refs = {
@@ -606,7 +627,7 @@ class StockPicking(models.Model):
         matched = []
         for index, values in parsed:
             try:
-                pickings = self._desk_event_pickings(values, explicit, by_ref, sources)
+                pickings = self._desk_event_pickings(values, explicit, by_ref)
             except ValidationError as error:
                 errors.append((index, error.args[0]))
                 continue
@@ -659,12 +680,8 @@ class StockPicking(models.Model):
         errors.sort()
         return vals_list, errors, known
 
-    def _desk_event_pickings(self, values, explicit, by_ref, sources):
+    def _desk_event_pickings(self, values, explicit, by_ref):
         """The deliveries an event belongs to; raises ValidationError with the reason."""
-        if values["source"] not in sources:
-            raise ValidationError(
-                self.env._("unknown source %(source)s.", source=values["source"])
-            )
         if values["picking_id"]:
             pickings = explicit.get(values["picking_id"])
             if not pickings:
@@ -678,7 +695,8 @@ class StockPicking(models.Model):
             if not pickings:
                 raise ValidationError(
                     self.env._(
-                        "unknown tracking number %(ref)s.", ref=values["tracking_ref"]
+                        "unknown tracking number %(ref)s.",
+                        ref=desk_printable(values["tracking_ref"]),
                     )
                 )
         elif len(self) == 1:
@@ -687,7 +705,7 @@ class StockPicking(models.Model):
             raise ValidationError(self.env._("the tracking number is missing."))
         return pickings
 
-    def _desk_parse_event(self, event, aliases, tz_name):
+    def _desk_parse_event(self, event, aliases, tz_name, sources=RPC_SOURCES):
         """One event's values, checked; raises ValidationError with the reason."""
         if not isinstance(event, dict):
             raise ValidationError(self.env._("not a set of values."))
@@ -699,7 +717,10 @@ class StockPicking(models.Model):
         )
         if not status:
             raise ValidationError(
-                self.env._("unknown status %(status)s.", status=status_text or "")
+                self.env._(
+                    "unknown status %(status)s.",
+                    status=desk_printable(status_text or ""),
+                )
             )
         event_date = self._desk_parse_event_date(event.get("event_date"), tz_name)
         texts = {}
@@ -707,15 +728,36 @@ class StockPicking(models.Model):
             value = event.get(key)
             if value in (None, False, ""):
                 texts[key] = False
-            elif isinstance(value, (str, int)) and not isinstance(value, bool):
-                texts[key] = str(value).strip() or False
+            elif isinstance(value, str):
+                if "\x00" in value:
+                    raise ValidationError(
+                        self.env._("%(field)s contains a NUL character.", field=key)
+                    )
+                texts[key] = value.strip() or False
+            elif (
+                isinstance(value, int)
+                and not isinstance(value, bool)
+                and abs(value) < 10**30
+            ):
+                texts[key] = str(value)
             else:
                 raise ValidationError(self.env._("%(field)s must be text.", field=key))
+        source = texts["source"] or sources[0]
+        if source not in sources:
+            raise ValidationError(
+                self.env._(
+                    "unknown source %(value)s: use %(sources)s.",
+                    value=desk_printable(source),
+                    sources=", ".join(sources),
+                )
+            )
         picking_id = event.get("picking_id") or False
         if picking_id and (
-            not isinstance(picking_id, int) or isinstance(picking_id, bool)
+            not isinstance(picking_id, int)
+            or isinstance(picking_id, bool)
+            or not 0 < picking_id < INT_LIMIT
         ):
-            raise ValidationError(self.env._("picking_id must be a number."))
+            raise ValidationError(self.env._("picking_id must be a delivery's id."))
         return {
             "picking_id": picking_id,
             "tracking_ref": texts["tracking_ref"],
@@ -723,20 +765,27 @@ class StockPicking(models.Model):
             "status": status,
             "location": texts["location"],
             "description": texts["description"],
-            "source": texts["source"] or "manual",
+            "source": source,
         }
 
     def _desk_parse_event_date(self, value, tz_name):
         """A UTC datetime (naive, as Odoo stores it) from a datetime or ISO-like text.
 
-        Values with an offset are converted; naive ones are in ``tz_name``.
+        Values with an offset (``Z``, ``+08:00``, up to ``±23:59``) are converted; naive
+        ones are in ``tz_name``. Times before 2000 or in the future (beyond the clock
+        tolerance, ``FUTURE_TOLERANCE``) are refused. Raises ValidationError, whatever
+        ``value`` is.
         """
+        moment = None
+        offset_minutes = None
         if isinstance(value, datetime):
             moment = value
         elif isinstance(value, date):
             moment = datetime(value.year, value.month, value.day)
-        elif isinstance(value, str) and (
-            match := EVENT_DATE_PATTERN.match(value.strip())
+        elif (
+            isinstance(value, str)
+            and len(value) <= 64
+            and (match := EVENT_DATE_PATTERN.match(value.strip()))
         ):
             year, month, day, hour, minute, second, offset = match.groups()
             try:
@@ -752,38 +801,44 @@ class StockPicking(models.Model):
                 moment = None
             if moment and offset:
                 if offset.upper() == "Z":
-                    delta = timedelta(0)
+                    offset_minutes = 0
                 else:
-                    sign = -1 if offset[0] == "-" else 1
                     digits = offset[1:].replace(":", "")
-                    delta = sign * timedelta(
-                        hours=int(digits[:2]), minutes=int(digits[2:])
-                    )
-                moment = moment.replace(
-                    tzinfo=pytz.FixedOffset(delta.total_seconds() // 60)
-                )
-        else:
-            moment = None
+                    hours, minutes = int(digits[:2]), int(digits[2:])
+                    if hours > 23 or minutes > 59:
+                        moment = None
+                    else:
+                        sign = -1 if offset[0] == "-" else 1
+                        offset_minutes = sign * (hours * 60 + minutes)
+        shown = desk_printable(value if value is not None else "")
         if moment is None:
             if value in (None, False, ""):
                 raise ValidationError(self.env._("the time is missing."))
             raise ValidationError(
-                self.env._("%(value)s is not a date and time.", value=str(value))
+                self.env._("%(value)s is not a date and time.", value=shown)
             )
-        if moment.tzinfo is None:
+        now = fields.Datetime.now()
+        # Before any time zone arithmetic, which cannot reach the years 1 or 9999.
+        if moment.year < MIN_EVENT_YEAR:
+            raise ValidationError(
+                self.env._("%(value)s is not a date and time.", value=shown)
+            )
+        if moment.year > now.year + 1:
+            raise ValidationError(
+                self.env._("the time %(value)s is in the future.", value=shown)
+            )
+        if offset_minutes is not None:
+            moment = moment.replace(tzinfo=pytz.FixedOffset(offset_minutes))
+        elif moment.tzinfo is None:
             try:
                 zone = pytz.timezone(tz_name or "UTC")
-            except pytz.UnknownTimeZoneError:
+            except (pytz.UnknownTimeZoneError, ValueError):
                 zone = pytz.utc
             moment = zone.localize(moment)
         moment = moment.astimezone(pytz.utc).replace(tzinfo=None, microsecond=0)
-        if moment > fields.Datetime.now() + FUTURE_TOLERANCE:
+        if moment > now + FUTURE_TOLERANCE:
             raise ValidationError(
-                self.env._("the time %(value)s is in the future.", value=str(value))
-            )
-        if moment.year < 2000:
-            raise ValidationError(
-                self.env._("%(value)s is not a date and time.", value=str(value))
+                self.env._("the time %(value)s is in the future.", value=shown)
             )
         return moment
 

@@ -18,3 +18,6 @@ from . import test_settlement
 from . import test_statement
 from . import test_statement_portal
 from . import test_statement_volume
+from . import test_authorization
+from . import test_outside_input
+from . import test_input_properties

@@ -4,6 +4,7 @@ from unittest.mock import patch
 from odoo import Command
 from odoo.tests import tagged
 
+from ..models.stock_move import DEFER_RESERVATION
 from .common import OrderDeskCase
 
 _logger = logging.getLogger(__name__)
@@ -88,9 +89,7 @@ class TestBatch(OrderDeskCase):
         plain_queries = self._count(
             lambda: (
                 plain.sudo()
-                .with_context(
-                    order_desk_approving=True, order_desk_defer_reservation=True
-                )
+                .with_context(order_desk_defer_reservation=DEFER_RESERVATION)
                 .action_confirm(),
                 plain.picking_ids.move_ids._action_assign(),
             )

@@ -92,7 +92,7 @@ class TestChecks(OrderDeskCase):
         self._rule("stock")
         other = self._order(lines=[(self.product, 45, {})])
         other.sudo().write({"desk_state": "approved"})
-        other.with_context(order_desk_approving=True).action_confirm()
+        other.action_confirm()
         self.assertEqual(
             self.product.with_context(warehouse_id=self.warehouse.id).free_qty, 5
         )
@@ -200,7 +200,7 @@ class TestChecks(OrderDeskCase):
         )
         # Open orders: a confirmed, uninvoiced order of 200.
         confirmed = self._order(partner=partner, lines=[(self.product, 2, no_tax)])
-        confirmed.with_context(order_desk_approving=True).action_confirm()
+        confirmed.action_confirm()
         order = self._order(partner=partner, lines=[(self.product, 6, no_tax)])
         self.assertEqual(
             self._check(order),

@@ -249,7 +249,7 @@ class TestStatement(StatementCase):
             statement.sudo().unlink()
         with self.assertRaisesRegex(UserError, "settled dispute no longer changes"):
             dispute.amount = 1.0
-        with self.assertRaisesRegex(UserError, "Resolve or Reject only"):
+        with self.assertRaisesRegex(UserError, "changes through its buttons only"):
             dispute.write({"state": "open"})
         with self.assertRaisesRegex(UserError, "takes no more disputes"):
             self.env["order.desk.statement.dispute"].with_user(self.accountant).create(

@@ -8,6 +8,7 @@ class OrderDeskAvailabilityWizard(models.TransientModel):
 
     _name = "order.desk.availability.wizard"
     _description = "Order Desk Availability Enquiry"
+    _inherit = ["order.desk.field.guard"]
 
     product_id = fields.Many2one(
         "product.product", required=True, domain=[("is_storable", "=", True)]

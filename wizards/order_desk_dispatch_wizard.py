@@ -9,7 +9,7 @@ USER_GROUP = "order_desk.group_order_desk_user"
 class OrderDeskDispatchWizard(models.TransientModel):
     _name = "order.desk.dispatch.wizard"
     _description = "Notify the Warehouse of Deliveries to Prepare"
-    _inherit = ["order.desk.active.records.mixin"]
+    _inherit = ["order.desk.active.records.mixin", "order.desk.field.guard"]
     _desk_active_model = "stock.picking"
     _desk_active_field = "picking_ids"
 

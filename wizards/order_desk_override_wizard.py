@@ -4,7 +4,7 @@ from odoo import fields, models
 class OrderDeskOverrideWizard(models.TransientModel):
     _name = "order.desk.override.wizard"
     _description = "Override Order Desk Exceptions"
-    _inherit = ["order.desk.active.records.mixin"]
+    _inherit = ["order.desk.active.records.mixin", "order.desk.field.guard"]
     _desk_active_model = "order.desk.exception"
     _desk_active_field = "exception_ids"
 

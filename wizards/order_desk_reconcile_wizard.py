@@ -15,6 +15,7 @@ PERIODS = [
 class OrderDeskReconcileWizard(models.TransientModel):
     _name = "order.desk.reconcile.wizard"
     _description = "Prepare Customer Statements of Account"
+    _inherit = ["order.desk.field.guard"]
 
     period = fields.Selection(PERIODS, required=True, default="month")
     date_from = fields.Date(

@@ -4,7 +4,7 @@ from odoo import fields, models
 class OrderDeskRejectWizard(models.TransientModel):
     _name = "order.desk.reject.wizard"
     _description = "Reject Orders Under Review"
-    _inherit = ["order.desk.active.records.mixin"]
+    _inherit = ["order.desk.active.records.mixin", "order.desk.field.guard"]
     _desk_active_model = "sale.order"
     _desk_active_field = "order_ids"
 

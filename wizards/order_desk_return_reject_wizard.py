@@ -4,7 +4,7 @@ from odoo import fields, models
 class OrderDeskReturnRejectWizard(models.TransientModel):
     _name = "order.desk.return.reject.wizard"
     _description = "Reject Return Requests"
-    _inherit = ["order.desk.active.records.mixin"]
+    _inherit = ["order.desk.active.records.mixin", "order.desk.field.guard"]
     _desk_active_model = "order.desk.return"
     _desk_active_field = "return_ids"
 
