@@ -300,13 +300,13 @@ class OrderDeskReturn(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if {"order_id", "picking_id", "partner_id"} & set(vals):
+        if {"order_id", "picking_id", "partner_id", "company_id"} & set(vals):
             locked = self.filtered(lambda r: r.state not in ("draft",))
             if locked:
                 raise UserError(
                     self.env._(
-                        "Return %(rma)s is submitted: its order, delivery and customer no "
-                        "longer change.",
+                        "Return %(rma)s is submitted: its order, delivery, customer and "
+                        "company no longer change.",
                         rma=locked[0].name,
                     )
                 )

@@ -331,7 +331,7 @@ class StockPicking(models.Model):
 
         ``events`` is a list of dicts with ``tracking_ref`` (or ``picking_id``),
         ``event_date``, ``status``, ``location``, ``description`` and ``source`` (manual or
-        import; the webhook's own source is not the caller's to give). On a set of
+        import; the webhook's own source is not an RPC caller's to give). On a set of
         deliveries the tracking numbers are looked up among them (a single delivery also
         takes events without a number); on the empty set among every delivery the caller
         can read. Events already recorded (same delivery, time and status) are skipped, so
@@ -342,8 +342,16 @@ class StockPicking(models.Model):
         self._desk_ensure_tracking_user()
         if not isinstance(events, (list, tuple)):
             raise ValidationError(self.env._("Send the tracking events as a list."))
+        # The system (demo data, server code) may record any source; RPC callers theirs.
+        sources = (
+            tuple(
+                dict(self.env["order.desk.tracking.event"]._fields["source"].selection)
+            )
+            if self.env.su
+            else RPC_SOURCES
+        )
         vals_list, errors, _known = self._desk_prepare_tracking_events(
-            events, sources=RPC_SOURCES
+            events, sources=sources
         )
         if errors:
             raise ValidationError(

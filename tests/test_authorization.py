@@ -124,6 +124,39 @@ class TestAuthorization(RpcCaseMixin, HttpCase, OrderDeskCase):
             context=key,
         )
         self.assertEqual((ret.state, ret.line_ids.quantity), ("to_approve", 1.0))
+        other_company = self.env["res.company"].create({"name": "OD Auth Other"})
+        self._rpc_refused(
+            self.manager,
+            "order.desk.return",
+            "write",
+            [ret.id],
+            {"company_id": other_company.id},
+        )
+        self.assertEqual(ret.company_id, self.company)
+
+    def test_dialogs_take_only_record_ids(self):
+        """The records a dialog starts with are a proposal its action checks; what is no
+        record id is dropped."""
+        self._rule("payment_term")
+        order = self._order(payment_term_id=False)
+        order.action_desk_check()
+        Wizard = (
+            self.env["order.desk.override.wizard"]
+            .with_user(self.manager)
+            .with_context(
+                active_model="order.desk.exception",
+                active_ids=["1 OR 1=1", True, -4, 2**40, *order.desk_exception_ids.ids],
+            )
+        )
+        values = Wizard.default_get(["exception_ids"])
+        self.assertEqual(
+            values["exception_ids"], [(6, 0, order.desk_exception_ids.ids)]
+        )
+        wizard = Wizard.create({"reason": "Known customer"})
+        with self.assertRaises(AccessError):
+            wizard.with_user(self.clerk).action_confirm()
+        wizard.action_confirm()
+        self.assertEqual(order.desk_exception_ids.state, "overridden")
 
     def test_state_key_does_not_resolve_incidents(self):
         _order, picking = self._shipped(qty=3, ref="AUTH-I1")

@@ -134,6 +134,30 @@ class TestOutsideInput(RpcCaseMixin, HttpCase, OrderDeskCase):
                 )
         self.assertFalse(self.picking.desk_tracking_event_ids)
 
+    def test_rpc_reasons_with_nul_are_refused(self):
+        order = self._order()
+        order.with_user(self.clerk).action_desk_submit()
+        for method in ("action_desk_reject",):
+            with self.subTest(method=method):
+                message = self._rpc_refused(
+                    self.manager,
+                    "sale.order",
+                    method,
+                    [order.id],
+                    "Wrong\x00price",
+                    expected=("UserError",),
+                )
+                self.assertIn("NUL", message)
+        self.assertEqual(order.desk_state, "to_review")
+        _result, error, message = self._rpc(
+            self.clerk,
+            "sale.order",
+            "write",
+            [order.id],
+            {"note": "Call\x00back", "client_order_ref": "PO\x00"},
+        )
+        self.assertEqual(error, "ValidationError", message)
+
     def test_rpc_unknown_source_is_named(self):
         message = self._rpc_refused(
             self.clerk,
