@@ -15,7 +15,7 @@ class OrderDeskException(models.Model):
     _description = "Order Desk Check Exception"
     _order = "order_id desc, severity, id"
     _check_company_auto = True
-    _rec_name = "message"
+    _rec_name = "rule_id"
 
     order_id = fields.Many2one(
         "sale.order", required=True, index=True, ondelete="cascade", check_company=True
@@ -43,7 +43,12 @@ class OrderDeskException(models.Model):
         related="rule_id.check_type", store=True, precompute=True
     )
     severity = fields.Selection(SEVERITIES, required=True, index=True)
-    message = fields.Text(required=True)
+    # What failed and why, as values (ids, numbers, codes): the message itself is written
+    # in the reader's language each time it is shown, whoever ran the checks.
+    # "legacy": raised before 19.0.1.2.0, its text kept in the values (see the migration).
+    message_code = fields.Char(required=True, readonly=True, default="legacy")
+    message_args = fields.Json(string="Message Values", readonly=True)
+    message = fields.Text(compute="_compute_message")
     state = fields.Selection(
         EXCEPTION_STATES, required=True, default="open", index=True, readonly=True
     )
@@ -54,10 +59,30 @@ class OrderDeskException(models.Model):
     )
     override_date = fields.Datetime(readonly=True)
 
+    @api.depends("message_code", "message_args")
+    @api.depends_context("lang")
+    def _compute_message(self):
+        texts = self.env["order.desk.rule"]._desk_render_messages(
+            [(exception.message_code, exception.message_args) for exception in self]
+        )
+        for exception, text in zip(self, texts, strict=True):
+            exception.message = text
+
     @api.depends("message", "order_id")
+    @api.depends_context("lang")
     def _compute_display_name(self):
         for exception in self:
             exception.display_name = f"{exception.order_id.name}: {exception.message}"
+
+    def _desk_same_failure(self, failure):
+        """Whether this exception records exactly ``failure`` (a failure of
+        ``order.desk.rule._evaluate``): same check, same values. Compared on the values, not
+        on the text, so that the language of whoever runs the checks does not matter."""
+        self.ensure_one()
+        return (self.message_code, self.message_args or {}) == (
+            failure["message_code"],
+            failure["message_args"] or {},
+        )
 
     def action_override(self, reason):
         """Accept open exceptions with a written reason; Order Desk / Manager only.
@@ -74,16 +99,16 @@ class OrderDeskException(models.Model):
                 "override_date": fields.Datetime.now(),
             }
         )
-        self.order_id._desk_log_batch(
-            {
-                order.id: self.env._(
-                    "Exceptions overridden by %(user)s: %(exceptions)s. Reason: %(reason)s",
-                    user=self.env.user.name,
-                    exceptions="; ".join(exceptions.mapped("message")),
-                    reason=reason,
-                )
-                for order, exceptions in self.grouped("order_id").items()
-            }
+        by_order = self.grouped("order_id")
+        self.order_id._desk_log(
+            lambda order: order.env._(
+                "Exceptions overridden by %(user)s: %(exceptions)s. Reason: %(reason)s",
+                user=self.env.user.name,
+                exceptions="; ".join(
+                    by_order[order].with_env(order.env).mapped("message")
+                ),
+                reason=reason,
+            )
         )
         return True
 

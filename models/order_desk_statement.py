@@ -7,7 +7,7 @@ import xlsxwriter
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 STATEMENT_STATES = [
     ("draft", "Draft"),
@@ -155,12 +155,24 @@ class OrderDeskStatement(models.Model):
 
     @api.depends("partner_id", "date_from", "date_to")
     def _compute_name(self):
+        # Stored for searching and file names: ISO dates, the same for every reader. What
+        # people read is the display name, in their own date format.
         for statement in self:
-            statement.name = self.env._(
+            statement.name = "{} {} - {}".format(
+                statement.partner_id.name or "",
+                statement.date_from or "",
+                statement.date_to or "",
+            )
+
+    @api.depends("partner_id", "date_from", "date_to")
+    @api.depends_context("lang")
+    def _compute_display_name(self):
+        for statement in self:
+            statement.display_name = self.env._(
                 "%(partner)s %(date_from)s - %(date_to)s",
                 partner=statement.partner_id.name or "",
-                date_from=statement.date_from or "",
-                date_to=statement.date_to or "",
+                date_from=format_date(self.env, statement.date_from),
+                date_to=format_date(self.env, statement.date_to),
             )
 
     @api.depends("partner_id", "currency_id")
@@ -209,7 +221,7 @@ class OrderDeskStatement(models.Model):
                     self.env._(
                         "%(partner)s already has a statement for %(period)s.",
                         partner=statement.partner_id.display_name,
-                        period=clash[0].name,
+                        period=clash[0].display_name,
                     )
                 )
 
@@ -225,7 +237,7 @@ class OrderDeskStatement(models.Model):
             raise UserError(
                 self.env._(
                     "Only draft statements can be deleted: %(statements)s.",
-                    statements=", ".join(sent.mapped("name")),
+                    statements=", ".join(sent.mapped("display_name")),
                 )
             )
 
@@ -293,7 +305,7 @@ class OrderDeskStatement(models.Model):
             vals["confirmation_note"] = note
         self._desk_freeze()
         self._desk_write(vals)
-        self._desk_log(self.env._("Balance confirmed by %(who)s.", who=who))
+        self._desk_log(lambda rec: rec.env._("Balance confirmed by %(who)s.", who=who))
         return True
 
     def action_dispute(self, disputes=None):
@@ -321,11 +333,11 @@ class OrderDeskStatement(models.Model):
             raise UserError(
                 self.env._(
                     "Record what the customer disputes on %(statements)s first.",
-                    statements=", ".join(undisputed.mapped("name")),
+                    statements=", ".join(undisputed.mapped("display_name")),
                 )
             )
         self._desk_write({"state": "disputed"})
-        self._desk_log(self.env._("The customer disputes the balance."))
+        self._desk_log(lambda rec: rec.env._("The customer disputes the balance."))
         return True
 
     def action_close(self):
@@ -343,12 +355,12 @@ class OrderDeskStatement(models.Model):
             raise UserError(
                 self.env._(
                     "Settle every dispute of %(statements)s before closing.",
-                    statements=", ".join(unsettled.mapped("name")),
+                    statements=", ".join(unsettled.mapped("display_name")),
                 )
             )
         self.filtered(lambda s: s.state not in FROZEN_STATES)._desk_freeze()
         self._desk_write({"state": "closed", "closed_date": fields.Datetime.now()})
-        self._desk_log(self.env._("Statement closed and archived."))
+        self._desk_log(lambda rec: rec.env._("Statement closed and archived."))
         return True
 
     def action_export_xlsx(self, layout="sheets"):
@@ -386,7 +398,7 @@ class OrderDeskStatement(models.Model):
                 self.env._(
                     "Statement %(statement)s is agreed with the customer: it no longer "
                     "changes. Later entries appear in the next statement.",
-                    statement=frozen[0].name,
+                    statement=frozen[0].display_name,
                 )
             )
 
@@ -1044,7 +1056,7 @@ class OrderDeskStatementDispute(models.Model):
             raise UserError(
                 self.env._(
                     "Statement %(statement)s is closed: it takes no more disputes.",
-                    statement=closed[0].name,
+                    statement=closed[0].display_name,
                 )
             )
         return super().create(vals_list)

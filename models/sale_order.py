@@ -531,7 +531,9 @@ class SaleOrder(models.Model):
             outside._desk_write({"desk_state": "approved"})
             if not self.env.context.get("order_desk_approving"):
                 outside._desk_log(
-                    self.env._("Confirmed outside the Order Desk review.")
+                    lambda order: order.env._(
+                        "Confirmed outside the Order Desk review."
+                    )
                 )
         return super()._action_confirm()
 
@@ -629,16 +631,13 @@ class SaleOrder(models.Model):
                 "desk_submitted_date": now,
             }
         )
-        self._desk_log_batch(
-            {
-                order.id: self.env._(
-                    "Submitted for review: %(blocking)s blocking exception(s), %(warning)s "
-                    "warning(s).",
-                    blocking=len(order._desk_open_exceptions("blocking")),
-                    warning=len(order._desk_open_exceptions("warning")),
-                )
-                for order in self
-            }
+        self._desk_log(
+            lambda order: order.env._(
+                "Submitted for review: %(blocking)s blocking exception(s), %(warning)s "
+                "warning(s).",
+                blocking=len(order._desk_open_exceptions("blocking")),
+                warning=len(order._desk_open_exceptions("warning")),
+            )
         )
         clean = self.filtered(
             lambda o: (
@@ -687,14 +686,11 @@ class SaleOrder(models.Model):
             )
         reason = reason.strip()
         self._desk_write({"desk_state": "draft"})
-        self._desk_log_batch(
-            dict.fromkeys(
-                self.ids,
-                self.env._(
-                    "Rejected by %(user)s. Reason: %(reason)s",
-                    user=self.env.user.name,
-                    reason=reason,
-                ),
+        self._desk_log(
+            lambda order: order.env._(
+                "Rejected by %(user)s. Reason: %(reason)s",
+                user=self.env.user.name,
+                reason=reason,
             )
         )
         return True
@@ -764,7 +760,7 @@ class SaleOrder(models.Model):
             )
         self.write({"desk_prepayment_released": True})
         self._desk_log(
-            self.env._(
+            lambda order: order.env._(
                 "Shipping released before payment by %(user)s. Reason: %(reason)s",
                 user=self.env.user.name,
                 reason=reason.strip(),
@@ -841,14 +837,11 @@ class SaleOrder(models.Model):
             )
         self._desk_write({"desk_state": "approved"})
         self.filtered("locked").action_unlock()
-        self._desk_log_batch(
-            dict.fromkeys(
-                self.ids,
-                self.env._(
-                    "Unlocked by %(user)s. Reason: %(reason)s",
-                    user=self.env.user.name,
-                    reason=reason.strip(),
-                ),
+        self._desk_log(
+            lambda order: order.env._(
+                "Unlocked by %(user)s. Reason: %(reason)s",
+                user=self.env.user.name,
+                reason=reason.strip(),
             )
         )
         return True
@@ -874,7 +867,9 @@ class SaleOrder(models.Model):
                 )
             )
         self._desk_release(
-            self.env._("Reservation released by %(user)s.", user=self.env.user.name)
+            lambda order: order.env._(
+                "Reservation released by %(user)s.", user=self.env.user.name
+            )
         )
         return True
 
@@ -918,7 +913,9 @@ class SaleOrder(models.Model):
         if not expired:
             return
         expired._desk_release(
-            self.env._("The reservation hold expired: the reserved stock was released.")
+            lambda order: order.env._(
+                "The reservation hold expired: the reserved stock was released."
+            )
         )
         activity_type = self.env.ref(
             "mail.mail_activity_data_todo", raise_if_not_found=False
@@ -1017,8 +1014,10 @@ class SaleOrder(models.Model):
         """Evaluate the active rules of each order's company and bring the exceptions up to date.
 
         An open exception whose failure is gone is resolved; one still failing with the same
-        message stays; an overridden failure stays overridden while its message is unchanged
+        values stays; an overridden failure stays overridden while its values are unchanged
         (the manager accepted exactly that situation); every other failure opens an exception.
+        Failures are compared on their stored values (check, line, quantities, amounts), never
+        on the rendered text, which depends on the language of whoever runs the checks.
         Batched: one rule search, the checks' own grouped queries, one write, one create.
         """
         if not self:
@@ -1033,13 +1032,13 @@ class SaleOrder(models.Model):
         Exception_ = self.env["order.desk.exception"].sudo()
         current = self.sudo().desk_exception_ids
         open_by_key = {}
-        overridden = set()
+        overridden = defaultdict(list)
         for exception in current:
             key = (exception.order_id.id, exception.rule_id.id, exception.line_id.id)
             if exception.state == "open":
                 open_by_key[key] = exception
             elif exception.state == "overridden":
-                overridden.add((*key, exception.message))
+                overridden[key].append(exception)
         kept = Exception_
         to_create = []
         for failure in failures:
@@ -1047,11 +1046,13 @@ class SaleOrder(models.Model):
             existing = open_by_key.get(key)
             if (
                 existing
-                and existing.message == failure["message"]
+                and existing._desk_same_failure(failure)
                 and existing.severity == failure["severity"]
             ):
                 kept |= existing
-            elif (*key, failure["message"]) not in overridden:
+            elif not any(
+                exception._desk_same_failure(failure) for exception in overridden[key]
+            ):
                 to_create.append(failure)
         now = fields.Datetime.now()
         stale = current.filtered(lambda e: e.state == "open") - kept
@@ -1075,10 +1076,17 @@ class SaleOrder(models.Model):
             }
         )
         if auto:
-            body = self.env._("Approved automatically: the checks found no exception.")
+            self._desk_log(
+                lambda order: order.env._(
+                    "Approved automatically: the checks found no exception."
+                )
+            )
         else:
-            body = self.env._("Approved by %(user)s.", user=self.env.user.name)
-        self._desk_log_batch(dict.fromkeys(self.ids, body))
+            self._desk_log(
+                lambda order: order.env._(
+                    "Approved by %(user)s.", user=self.env.user.name
+                )
+            )
         self._desk_lock()
 
     def _desk_lock(self):
@@ -1095,10 +1103,8 @@ class SaleOrder(models.Model):
         self._desk_reserve()
         # A re-locked order may already be prepared or partly shipped: follow its deliveries.
         self.env.add_to_compute(self._fields["desk_state"], self)
-        self._desk_log_batch(
-            dict.fromkeys(
-                self.ids, self.env._("Locked and stock reserved by the Order Desk.")
-            )
+        self._desk_log(
+            lambda order: order.env._("Locked and stock reserved by the Order Desk.")
         )
 
     def _desk_set_deadline(self):
@@ -1189,16 +1195,22 @@ class SaleOrder(models.Model):
         # Inventory rights for it; only these orders' own deliveries are touched.
         pickings.sudo().do_unreserve()
         self.write({"desk_reservation_released": True})
-        self._desk_log_batch(dict.fromkeys(self.ids, note))
+        self._desk_log(note)
 
     def _desk_log(self, body):
-        self._desk_log_batch(dict.fromkeys(self.ids, body))
+        """Log a note on every order of ``self`` with one insert, escaped as plain text.
 
-    def _desk_log_batch(self, bodies):
-        """Log notes on many orders with one insert; the text is escaped as plain text."""
+        ``body(order)`` gives the text of each order; it is called with the order in its
+        company's language (``res.company._desk_lang``), so that a note reads the same for
+        everyone whoever pressed the button: write it with ``order.env._(...)``.
+        """
+        bodies = {}
+        for lang, orders in self.grouped(lambda o: o.company_id._desk_lang()).items():
+            for order in orders.with_context(lang=lang):
+                bodies[order.id] = body(order)
         if bodies:
             self._message_log_batch(
-                {res_id: Markup("<p>%s</p>") % body for res_id, body in bodies.items()}
+                {res_id: Markup("<p>%s</p>") % text for res_id, text in bodies.items()}
             )
 
     def _desk_create_refunds(self, quantities, reference):
