@@ -55,6 +55,7 @@
         "demo/stock_picking_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": ["order_desk/static/src/**/*"],
         "web.assets_tests": ["order_desk/static/tests/tours/**/*"],
     },
     "post_init_hook": "post_init_hook",

@@ -79,6 +79,16 @@ class OrderDeskException(models.Model):
         ``order.desk.rule._evaluate``): same check, same values. Compared on the values, not
         on the text, so that the language of whoever runs the checks does not matter."""
         self.ensure_one()
+        if self.message_code == "legacy":
+            # Raised before the values were stored: the same failure renders the same text
+            # in the language of whoever ran those checks (whichever it was).
+            text = (self.message_args or {}).get("text")
+            item = [(failure["message_code"], failure["message_args"])]
+            Rule = self.env["order.desk.rule"]
+            return any(
+                Rule.with_context(lang=lang)._desk_render_messages(item)[0] == text
+                for lang, _name in self.env["res.lang"].get_installed()
+            )
         return (self.message_code, self.message_args or {}) == (
             failure["message_code"],
             failure["message_args"] or {},

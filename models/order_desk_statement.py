@@ -870,10 +870,24 @@ class OrderDeskStatement(models.Model):
     # ------------------------------------------------------------------------------------------
     @api.model
     def _desk_auto_match(self, company, partners, date_to):
-        """Reconcile the customers' open payments with their open invoices: first a payment
-        whose reference is an invoice's number or payment reference, then a payment of an
-        invoice's exact amount, then the rest oldest first (Odoo's own reconciliation, all
-        in one plan). Returns the number of reconciliation groups made."""
+        """Reconcile the customers' open payments with their open invoices as planned by
+        ``_desk_match_plan`` (Odoo's own reconciliation, all in one plan). Returns the
+        number of reconciliation groups made."""
+        plan = self._desk_match_plan(company, partners, date_to)
+        if plan:
+            # sudo: matching is the accountant's decision (checked by the caller); the
+            # reconciliation writes partials and exchange entries as Odoo's own does.
+            self.env["account.move.line"].sudo()._reconcile_plan(
+                [group.sudo() for group in plan]
+            )
+        return len(plan)
+
+    @api.model
+    def _desk_match_plan(self, company, partners, date_to):
+        """The groups of open receivable items that matching would reconcile, nothing
+        written: first a payment whose reference is an invoice's number or payment
+        reference, then a payment of an invoice's exact amount, then the rest oldest first.
+        Shown as a preview before the accountant prepares the statements."""
         domain = [
             ("company_id", "=", company.id),
             ("parent_state", "=", "posted"),
@@ -932,13 +946,7 @@ class OrderDeskStatement(models.Model):
                 lambda ln: ln.amount_residual < 0
             ):
                 plan.append(rest)
-        if plan:
-            # sudo: matching is the accountant's decision (checked by the caller); the
-            # reconciliation writes partials and exchange entries as Odoo's own does.
-            self.env["account.move.line"].sudo()._reconcile_plan(
-                [group.sudo() for group in plan]
-            )
-        return len(plan)
+        return plan
 
     # ------------------------------------------------------------------------------------------
     # Scheduler

@@ -259,6 +259,30 @@ class SaleOrder(models.Model):
     can_desk_approve = fields.Boolean(compute="_compute_can_desk")
     can_desk_lock = fields.Boolean(compute="_compute_can_desk")
     can_desk_unlock = fields.Boolean(compute="_compute_can_desk")
+    desk_next_step = fields.Selection(
+        [
+            ("submit", "Submit for Review"),
+            ("check", "Run Checks"),
+            ("approve", "Approve"),
+            ("override", "Override Exceptions"),
+            ("lock", "Lock and Reserve"),
+            ("reserve", "Reserve Again"),
+        ],
+        string="Next Desk Step",
+        compute="_compute_desk_next_step",
+        help="The next step of the desk's workflow this user may take on the order: its "
+        "button is the form's one primary button.",
+    )
+    desk_approval_required = fields.Boolean(
+        related="company_id.order_desk_require_approval"
+    )
+    desk_alert = fields.Selection(
+        [("blocking", "Blocked by a Check")],
+        string="Alert",
+        compute="_compute_desk_alert",
+        help="Why the order is shown in red: a check found a blocking exception that is "
+        "neither fixed nor overridden.",
+    )
 
     @api.depends("desk_exception_ids.state", "desk_exception_ids.severity")
     def _compute_desk_exception_flags(self):
@@ -499,6 +523,53 @@ class SaleOrder(models.Model):
             )
             order.can_desk_unlock = (
                 is_manager and confirmed and order.desk_state in ("locked", "ready")
+            )
+
+    @api.depends(
+        "can_desk_submit",
+        "can_desk_approve",
+        "can_desk_lock",
+        "desk_state",
+        "desk_has_blocking_exception",
+        "desk_reservation_status",
+    )
+    @api.depends_context("uid")
+    def _compute_desk_next_step(self):
+        is_user = self.env.user.has_group(USER_GROUP)
+        is_manager = self.env.user.has_group(MANAGER_GROUP)
+        for order in self:
+            step = False
+            if order.can_desk_submit:
+                step = "submit"
+            elif order.can_desk_approve:
+                step = "override" if order.desk_has_blocking_exception else "approve"
+            elif (
+                is_user
+                and not is_manager
+                and order.desk_state == "to_review"
+                and order.state in ("draft", "sent")
+                and order.desk_has_blocking_exception
+            ):
+                # The clerk fixes the order; checking again shows what still blocks.
+                step = "check"
+            elif order.can_desk_lock:
+                step = "lock"
+            elif (
+                is_user
+                and order.desk_state == "locked"
+                and order.desk_reservation_status in ("waiting", "partial")
+            ):
+                step = "reserve"
+            order.desk_next_step = step
+
+    @api.depends("desk_has_blocking_exception", "desk_state")
+    def _compute_desk_alert(self):
+        for order in self:
+            order.desk_alert = (
+                "blocking"
+                if order.desk_has_blocking_exception
+                and order.desk_state in ("draft", "to_review")
+                else False
             )
 
     # ------------------------------------------------------------------------------------------
@@ -1041,19 +1112,38 @@ class SaleOrder(models.Model):
                 overridden[key].append(exception)
         kept = Exception_
         to_create = []
+        upgraded = []
         for failure in failures:
             key = (failure["order_id"], failure["rule_id"], failure["line_id"] or False)
             existing = open_by_key.get(key)
+            same = next(
+                (
+                    exception
+                    for exception in overridden[key]
+                    if exception._desk_same_failure(failure)
+                ),
+                None,
+            )
             if (
                 existing
                 and existing._desk_same_failure(failure)
                 and existing.severity == failure["severity"]
             ):
                 kept |= existing
-            elif not any(
-                exception._desk_same_failure(failure) for exception in overridden[key]
-            ):
+                same = existing
+            elif not same:
                 to_create.append(failure)
+            if same and same.message_code == "legacy":
+                upgraded.append((same, failure))
+        # Exceptions raised before 19.0.1.2.0 take the values of the same failure, once, and
+        # read in each reader's language from then on.
+        for exception, failure in upgraded:
+            exception.write(
+                {
+                    "message_code": failure["message_code"],
+                    "message_args": failure["message_args"],
+                }
+            )
         now = fields.Datetime.now()
         stale = current.filtered(lambda e: e.state == "open") - kept
         stale.write({"state": "resolved", "resolved_date": now})

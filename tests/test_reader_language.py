@@ -173,23 +173,50 @@ class TestReaderLanguage(OrderDeskCase):
             order.message_ids[:1].body,
         )
 
-    def test_exception_raised_before_values_keeps_its_text(self):
-        order = self._order()
-        legacy = (
+    def _legacy(self, order, rule, text, state="open"):
+        """An exception as 19.0.1.1.0 stored it, its text kept by the migration."""
+        return (
             self.env["order.desk.exception"]
             .sudo()
             .create(
                 {
                     "order_id": order.id,
-                    "rule_id": self.rule_term.id,
-                    "severity": "blocking",
-                    "message_args": {"text": "Checked before the upgrade."},
+                    "rule_id": rule.id,
+                    "severity": rule.severity,
+                    "message_args": {"text": text},
+                    "state": state,
                 }
             )
         )
+
+    def test_exception_raised_before_values_keeps_its_text(self):
+        order = self._order()
+        legacy = self._legacy(order, self.rule_term, "Checked before the upgrade.")
         self.assertEqual(legacy.message_code, "legacy")
         self.assertEqual(
             legacy.with_context(lang="zh_CN").message, "Checked before the upgrade."
+        )
+
+    def test_exception_raised_before_values_takes_them_on_the_next_check(self):
+        order = self._order(payment_term_id=False, commitment_date=False)
+        rule_date = self._rule("commitment_date", severity="warning")
+        # Written by a Chinese clerk, open; and by an English one, overridden.
+        still_open = self._legacy(order, self.rule_term, "订单未设置付款条款。")
+        accepted = self._legacy(
+            order,
+            rule_date,
+            "No delivery date is promised to the customer.",
+            state="overridden",
+        )
+        order.with_user(self.clerk).with_context(lang="en_US").action_desk_check()
+        self.assertEqual(order.desk_exception_ids, still_open | accepted)
+        self.assertEqual(still_open.state, "open")
+        self.assertEqual(accepted.state, "overridden")
+        self.assertEqual(still_open.message_code, "no_payment_term")
+        self.assertEqual(accepted.message_code, "no_commitment_date")
+        self.assertEqual(
+            still_open.with_context(lang="en_US").message,
+            "No payment term is set on the order.",
         )
 
     def test_rendering_many_messages_reads_each_kind_once(self):
