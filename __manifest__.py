@@ -55,7 +55,8 @@
         "demo/stock_picking_demo.xml",
     ],
     "assets": {
-        "web.assets_backend": ["order_desk/static/src/**/*"],
+        "web.assets_backend": ["order_desk/static/src/fields/**/*"],
+        "web.report_assets_common": ["order_desk/static/src/report/**/*"],
         "web.assets_tests": ["order_desk/static/tests/tours/**/*"],
     },
     "post_init_hook": "post_init_hook",

@@ -20,3 +20,4 @@ from . import test_statement_portal
 from . import test_statement_volume
 from . import test_reader_language
 from . import test_desk_form
+from . import test_report_pdf

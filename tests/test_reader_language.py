@@ -13,11 +13,9 @@ from .test_statement import StatementCase
 QUERIES = 11
 
 
-def load_chinese(env):
-    env["res.lang"]._activate_lang("zh_CN")
-    env["ir.module.module"]._load_module_terms(
-        ["order_desk"], ["zh_CN"], overwrite=True
-    )
+def load_chinese(env, lang="zh_CN"):
+    env["res.lang"]._activate_lang(lang)
+    env["ir.module.module"]._load_module_terms(["order_desk"], [lang], overwrite=True)
 
 
 @tagged("post_install", "-at_install")
