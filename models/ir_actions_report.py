@@ -93,7 +93,7 @@ def _desk_radical_map(font_name):
         try:
             return _desk_cmap_radicals(*found)
         except (OSError, ValueError, struct.error):
-            pass
+            _logger.info("order_desk: cannot read the cmap of %s", found[0])
     mapping = {}
     for code in RADICALS:
         normal = unicodedata.normalize("NFKC", chr(code))
