@@ -110,7 +110,7 @@ else
 fi
 if [ "$chinese" != "yes" ]; then
     # Chinese (Simplified and Traditional) next to English; each user picks one.
-    step_start "loading Chinese (zh_CN, zh_TW) (about 30 seconds)"
+    step_start "loading Chinese (zh_CN, zh_TW) (under a minute)"
     odoo_cmd i18n loadlang "${COMMON[@]}" -d "$DB" -l zh_CN zh_TW >>"$LOG" 2>&1 \
         || { echo; die "loading the Chinese languages failed, see $LOG"; }
     step_done
