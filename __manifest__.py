@@ -1,7 +1,7 @@
 {
     "name": "Order Desk",
     "summary": "Order clerk's day: review, locking, shipping, returns, settlement",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Sales/Sales",
     "author": "Order Desk",
     "website": "https://github.com/order-desk/order_desk",
@@ -55,6 +55,8 @@
         "demo/stock_picking_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": ["order_desk/static/src/fields/**/*"],
+        "web.report_assets_common": ["order_desk/static/src/report/**/*"],
         "web.assets_tests": ["order_desk/static/tests/tours/**/*"],
     },
     "post_init_hook": "post_init_hook",

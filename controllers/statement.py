@@ -108,6 +108,12 @@ class OrderDeskStatementController(CustomerPortal):
         statement = self._desk_statement_or_redirect(statement_id, access_token)
         if statement is None:
             return request.redirect("/my")
+        if request.env.user._is_public():
+            # A visitor from the e-mailed link, not logged in: the page speaks the
+            # customer's language, as the e-mail that brought them did.
+            lang = request.env["res.lang"]._get_code(statement.partner_id.lang or "")
+            if lang:
+                request.update_context(lang=lang)
         if report_type in ("html", "pdf", "text"):
             report = (
                 "order_desk.balance_confirmation_report"

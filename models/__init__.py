@@ -1,6 +1,7 @@
 from . import order_desk_field_guard
 from . import order_desk_document_mixin
 from . import res_company
+from . import ir_actions_report
 from . import res_config_settings
 from . import order_desk_rule
 from . import order_desk_exception

@@ -107,11 +107,17 @@ class OrderDeskDocumentMixin(models.AbstractModel):
     # Helpers
     # ------------------------------------------------------------------------------------------
     def _desk_log(self, body):
-        """The same note on every record of ``self``, in one insert; ``body`` may also be a
-        function of the record."""
-        self._message_log_batch(
-            {record.id: body(record) if callable(body) else body for record in self}
-        )
+        """A note on every record of ``self``, in one insert.
+
+        ``body(record)`` gives the text of each record; it is called with the record in its
+        company's language (``res.company._desk_lang``), so that a note reads the same for
+        everyone whoever pressed the button: write it with ``record.env._(...)``.
+        """
+        bodies = {}
+        for lang, records in self.grouped(lambda r: r.company_id._desk_lang()).items():
+            for record in records.with_context(lang=lang):
+                bodies[record.id] = body(record)
+        self._message_log_batch(bodies)
 
     def _desk_view(self, records, xmlid):
         """An action on ``records`` based on the window action ``xmlid``."""

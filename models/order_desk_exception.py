@@ -17,7 +17,7 @@ class OrderDeskException(models.Model):
     _inherit = ["order.desk.field.guard"]
     _order = "order_id desc, severity, id"
     _check_company_auto = True
-    _rec_name = "message"
+    _rec_name = "rule_id"
 
     # An exception is the server's verdict on an order (see sale.order._desk_run_checks):
     # nobody edits it; a manager accepts it with action_override, which records why, who
@@ -63,7 +63,12 @@ class OrderDeskException(models.Model):
         related="rule_id.check_type", store=True, precompute=True
     )
     severity = fields.Selection(SEVERITIES, required=True, index=True)
-    message = fields.Text(required=True)
+    # What failed and why, as values (ids, numbers, codes): the message itself is written
+    # in the reader's language each time it is shown, whoever ran the checks.
+    # "legacy": raised before 19.0.1.2.0, its text kept in the values (see the migration).
+    message_code = fields.Char(required=True, readonly=True, default="legacy")
+    message_args = fields.Json(string="Message Values", readonly=True)
+    message = fields.Text(compute="_compute_message")
     state = fields.Selection(
         EXCEPTION_STATES, required=True, default="open", index=True, readonly=True
     )
@@ -74,10 +79,40 @@ class OrderDeskException(models.Model):
     )
     override_date = fields.Datetime(readonly=True)
 
+    @api.depends("message_code", "message_args")
+    @api.depends_context("lang")
+    def _compute_message(self):
+        texts = self.env["order.desk.rule"]._desk_render_messages(
+            [(exception.message_code, exception.message_args) for exception in self]
+        )
+        for exception, text in zip(self, texts, strict=True):
+            exception.message = text
+
     @api.depends("message", "order_id")
+    @api.depends_context("lang")
     def _compute_display_name(self):
         for exception in self:
             exception.display_name = f"{exception.order_id.name}: {exception.message}"
+
+    def _desk_same_failure(self, failure):
+        """Whether this exception records exactly ``failure`` (a failure of
+        ``order.desk.rule._evaluate``): same check, same values. Compared on the values, not
+        on the text, so that the language of whoever runs the checks does not matter."""
+        self.ensure_one()
+        if self.message_code == "legacy":
+            # Raised before the values were stored: the same failure renders the same text
+            # in the language of whoever ran those checks (whichever it was).
+            text = (self.message_args or {}).get("text")
+            item = [(failure["message_code"], failure["message_args"])]
+            Rule = self.env["order.desk.rule"]
+            return any(
+                Rule.with_context(lang=lang)._desk_render_messages(item)[0] == text
+                for lang, _name in self.env["res.lang"].get_installed()
+            )
+        return (self.message_code, self.message_args or {}) == (
+            failure["message_code"],
+            failure["message_args"] or {},
+        )
 
     def action_override(self, reason):
         """Accept open exceptions with a written reason; Order Desk / Manager only.
@@ -96,16 +131,16 @@ class OrderDeskException(models.Model):
                 "override_date": fields.Datetime.now(),
             }
         )
-        self.order_id._desk_log_batch(
-            {
-                order.id: self.env._(
-                    "Exceptions overridden by %(user)s: %(exceptions)s. Reason: %(reason)s",
-                    user=self.env.user.name,
-                    exceptions="; ".join(exceptions.mapped("message")),
-                    reason=reason,
-                )
-                for order, exceptions in self.grouped("order_id").items()
-            }
+        by_order = self.grouped("order_id")
+        self.order_id._desk_log(
+            lambda order: order.env._(
+                "Exceptions overridden by %(user)s: %(exceptions)s. Reason: %(reason)s",
+                user=self.env.user.name,
+                exceptions="; ".join(
+                    by_order[order].with_env(order.env).mapped("message")
+                ),
+                reason=reason,
+            )
         )
         return True
 

@@ -584,7 +584,7 @@ class OrderDeskIncident(models.Model):
             {"desk_superseded": True}
         )
         self._desk_log(
-            lambda i: self.env._(
+            lambda i: i.env._(
                 "New delivery created: %(pickings)s.",
                 pickings=", ".join(i.new_picking_ids.mapped("name")),
             )
@@ -612,7 +612,7 @@ class OrderDeskIncident(models.Model):
                 Command.link(move.id) for move in refunds
             ]
         self._desk_log(
-            lambda i: self.env._(
+            lambda i: i.env._(
                 "Draft credit note prepared: %(moves)s.",
                 moves=", ".join(i.refund_move_ids.mapped("display_name")),
             )

@@ -338,7 +338,7 @@ class OrderDeskReturn(models.Model):
         )
         self._desk_check_request()
         self._desk_write({"state": "to_approve", "date_request": fields.Datetime.now()})
-        self._desk_log(self.env._("Submitted for approval."))
+        self._desk_log(lambda rec: rec.env._("Submitted for approval."))
         return True
 
     def action_approve(self):
@@ -361,7 +361,9 @@ class OrderDeskReturn(models.Model):
                 "approved_date": fields.Datetime.now(),
             }
         )
-        self._desk_log(self.env._("Approved by %(user)s.", user=self.env.user.name))
+        self._desk_log(
+            lambda rec: rec.env._("Approved by %(user)s.", user=self.env.user.name)
+        )
         return True
 
     def action_reject(self, reason):
@@ -378,7 +380,7 @@ class OrderDeskReturn(models.Model):
         )
         self._desk_write({"state": "rejected", "reject_reason": reason.strip()})
         self._desk_log(
-            self.env._(
+            lambda rec: rec.env._(
                 "Rejected by %(user)s. Reason: %(reason)s",
                 user=self.env.user.name,
                 reason=reason.strip(),
@@ -422,7 +424,9 @@ class OrderDeskReturn(models.Model):
             lambda p: p.state != "cancel"
         ).sudo().action_cancel()
         self._desk_write({"state": "cancelled"})
-        self._desk_log(self.env._("Cancelled by %(user)s.", user=self.env.user.name))
+        self._desk_log(
+            lambda rec: rec.env._("Cancelled by %(user)s.", user=self.env.user.name)
+        )
         return True
 
     def action_draft(self):
@@ -468,7 +472,7 @@ class OrderDeskReturn(models.Model):
                 # sudo: the link records what the refund made (a system field).
                 ret.sudo().refund_move_ids = [Command.link(move.id) for move in refunds]
                 ret._desk_log(
-                    self.env._(
+                    lambda rec, refunds=refunds: rec.env._(
                         "Draft credit note prepared: %(moves)s.",
                         moves=", ".join(refunds.mapped("display_name")),
                     )
@@ -480,10 +484,12 @@ class OrderDeskReturn(models.Model):
             )
             if waiting:
                 ret._desk_log(
-                    self.env._(
+                    lambda rec, waiting=waiting: rec.env._(
                         "Not invoiced yet: %(products)s are invoiced on the ordered "
                         "quantity; create the refund again once the order is invoiced.",
-                        products=", ".join(waiting.product_id.mapped("display_name")),
+                        products=", ".join(
+                            waiting.product_id.with_env(rec.env).mapped("display_name")
+                        ),
                     )
                 )
             for line in lines:
@@ -538,7 +544,7 @@ class OrderDeskReturn(models.Model):
                     lambda m, r=ret: m.desk_return_id == r
                 ).picking_id
             self.filtered("exchange_picking_ids")._desk_log(
-                lambda r: self.env._(
+                lambda r: r.env._(
                     "Exchange delivery created: %(pickings)s.",
                     pickings=", ".join(r.exchange_picking_ids.mapped("name")),
                 )
@@ -816,7 +822,9 @@ class OrderDeskReturn(models.Model):
             if all(p.state in ("done", "cancel") for p in ret.return_picking_ids):
                 ret._desk_scrap()
                 ret._desk_write({"state": "received"})
-                ret._desk_log(self.env._("The returned goods were received."))
+                ret._desk_log(
+                    lambda rec: rec.env._("The returned goods were received.")
+                )
         self._desk_check_done()
 
     def _desk_count_received(self):
@@ -872,7 +880,7 @@ class OrderDeskReturn(models.Model):
             scrap.do_scrap()
         self.scrap_ids = [Command.link(scrap.id) for scrap in scraps]
         self._desk_log(
-            self.env._(
+            lambda rec: rec.env._(
                 "Damaged goods scrapped: %(scraps)s.",
                 scraps=", ".join(scraps.mapped("name")),
             )

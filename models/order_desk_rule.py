@@ -1,3 +1,4 @@
+import json
 from collections import defaultdict
 from datetime import timedelta
 
@@ -15,6 +16,15 @@ CHECK_TYPES = [
     ("commitment_date", "Delivery date promised"),
     ("duplicate", "Duplicate order"),
 ]
+
+# Keys of a message's values that name a record, and the record's model.
+MESSAGE_RECORD_KEYS = {
+    "partner_id": "res.partner",
+    "product_id": "product.product",
+    "uom_id": "uom.uom",
+    "warehouse_id": "stock.warehouse",
+    "currency_id": "res.currency",
+}
 
 SEVERITIES = [
     ("blocking", "Blocking"),
@@ -103,7 +113,10 @@ class OrderDeskRule(models.Model):
         ``sale.order._desk_run_checks``; every check works on the whole batch with a bounded
         number of queries.
 
-        :returns: list of dicts ``{order_id, rule_id, line_id, severity, message}``
+        :returns: list of dicts ``{order_id, rule_id, line_id, severity, message_code,
+            message_args}``: what failed and the values that say why, never rendered text
+            (the message is rendered in the reader's language, see
+            ``order.desk.exception._compute_message``)
         """
         failures = []
         for rule in self:
@@ -113,14 +126,17 @@ class OrderDeskRule(models.Model):
             if not company_orders:
                 continue
             check = getattr(rule, f"_check_{rule.check_type}")
-            for order, line, message in check(company_orders):
+            for order, line, code, args in check(company_orders):
                 failures.append(
                     {
                         "order_id": order.id,
                         "rule_id": rule.id,
                         "line_id": line.id if line else False,
                         "severity": rule.severity,
-                        "message": message,
+                        "message_code": code,
+                        # Through JSON once, as the database gives it back: compared with
+                        # the stored values on the next check.
+                        "message_args": json.loads(json.dumps(args)),
                     }
                 )
         return failures
@@ -140,55 +156,48 @@ class OrderDeskRule(models.Model):
         lines = self._product_lines(line.order_id)
         return str(lines.ids.index(line.id) + 1) if line.id in lines.ids else "?"
 
-    def _fmt_qty(self, qty):
-        return formatLang(self.env, qty, dp="Product Unit")
-
-    # Checks: each yields (order, line or None, message) ------------------------------------------
+    # Checks: each yields (order, line or None, message code, message values) -------------------
+    # The values are ids, numbers and codes, never text in the language of who runs the
+    # check: ``_desk_render_message`` writes the message in the reader's language.
     def _check_customer_data(self, orders):
         for order in orders:
             partner, shipping = order.partner_id, order.partner_shipping_id
             missing = []
             if not (partner.email or partner.commercial_partner_id.email):
-                missing.append(self.env._("e-mail"))
+                missing.append("email")
             if not (
                 partner.phone or shipping.phone or partner.commercial_partner_id.phone
             ):
-                missing.append(self.env._("phone"))
+                missing.append("phone")
             if not shipping.street:
-                missing.append(self.env._("delivery street"))
+                missing.append("street")
             if not shipping.city:
-                missing.append(self.env._("delivery city"))
+                missing.append("city")
             if not shipping.country_id:
-                missing.append(self.env._("delivery country"))
+                missing.append("country")
             if missing:
                 yield (
                     order,
                     None,
-                    self.env._(
-                        "Customer %(partner)s is missing: %(missing)s.",
-                        partner=partner.display_name,
-                        missing=", ".join(missing),
-                    ),
+                    "customer_missing",
+                    {"partner_id": partner.id, "missing": missing},
                 )
 
     def _check_sellable(self, orders):
         for line in self._product_lines(orders):
             product = line.product_id
             if not product.active:
-                message = self.env._(
-                    "Line %(line)s: product %(product)s is archived.",
-                    line=self._line_label(line),
-                    product=product.display_name,
-                )
+                code = "product_archived"
             elif not product.sale_ok:
-                message = self.env._(
-                    "Line %(line)s: product %(product)s cannot be sold.",
-                    line=self._line_label(line),
-                    product=product.display_name,
-                )
+                code = "product_not_sellable"
             else:
                 continue
-            yield line.order_id, line, message
+            yield (
+                line.order_id,
+                line,
+                code,
+                {"line": self._line_label(line), "product_id": product.id},
+            )
 
     def _check_stock(self, orders):
         lines = self._product_lines(orders).filtered(
@@ -219,16 +228,15 @@ class OrderDeskRule(models.Model):
                         yield (
                             line.order_id,
                             line,
-                            self.env._(
-                                "Line %(line)s: %(product)s needs %(needed)s %(uom)s, only "
-                                "%(free)s free in warehouse %(warehouse)s.",
-                                line=self._line_label(line),
-                                product=product.display_name,
-                                needed=self._fmt_qty(needed[product.id]),
-                                uom=product.uom_id.name,
-                                free=self._fmt_qty(max(available, 0.0)),
-                                warehouse=warehouse.display_name,
-                            ),
+                            "stock_short",
+                            {
+                                "line": self._line_label(line),
+                                "product_id": product.id,
+                                "needed": product.uom_id.round(needed[product.id]),
+                                "uom_id": product.uom_id.id,
+                                "free": product.uom_id.round(max(available, 0.0)),
+                                "warehouse_id": warehouse.id,
+                            },
                         )
 
     def _check_price_floor(self, orders):
@@ -244,16 +252,16 @@ class OrderDeskRule(models.Model):
                 yield (
                     line.order_id,
                     line,
-                    self.env._(
-                        "Line %(line)s: %(product)s at %(price)s after discount is below the "
-                        "floor %(floor)s (pricelist price %(list_price)s less %(tolerance)s%%).",
-                        line=self._line_label(line),
-                        product=line.product_id.display_name,
-                        price=format_amount(self.env, net_price, currency),
-                        floor=format_amount(self.env, floor, currency),
-                        list_price=format_amount(self.env, list_price, currency),
-                        tolerance=formatLang(self.env, self.tolerance_percent),
-                    ),
+                    "price_below_floor",
+                    {
+                        "line": self._line_label(line),
+                        "product_id": line.product_id.id,
+                        "price": currency.round(net_price),
+                        "floor": floor,
+                        "list_price": currency.round(list_price),
+                        "tolerance": self.tolerance_percent,
+                        "currency_id": currency.id,
+                    },
                 )
 
     @api.model
@@ -297,25 +305,19 @@ class OrderDeskRule(models.Model):
 
     def _check_payment_term(self, orders):
         for order in orders.filtered(lambda o: not o.payment_term_id):
-            yield order, None, self.env._("No payment term is set on the order.")
+            yield order, None, "no_payment_term", {}
 
     def _check_commitment_date(self, orders):
         now = fields.Datetime.now()
         for order in orders:
             if not order.commitment_date:
-                yield (
-                    order,
-                    None,
-                    self.env._("No delivery date is promised to the customer."),
-                )
+                yield order, None, "no_commitment_date", {}
             elif order.commitment_date < now:
                 yield (
                     order,
                     None,
-                    self.env._(
-                        "The promised delivery date %(date)s is already past.",
-                        date=format_date(self.env, order.commitment_date),
-                    ),
+                    "commitment_date_past",
+                    {"date": fields.Datetime.to_string(order.commitment_date)},
                 )
 
     def _check_credit_limit(self, orders):
@@ -348,21 +350,16 @@ class OrderDeskRule(models.Model):
                 yield (
                     order,
                     None,
-                    self.env._(
-                        "Customer %(partner)s would owe %(total)s (receivable %(receivable)s + "
-                        "open orders %(open)s + this order %(order)s), above the credit limit "
-                        "%(limit)s.",
-                        partner=partner.display_name,
-                        total=format_amount(self.env, total, currency),
-                        receivable=format_amount(
-                            self.env, receivable[partner.id], currency
-                        ),
-                        open=format_amount(
-                            self.env, open_amounts[partner.id], currency
-                        ),
-                        order=format_amount(self.env, this_amounts[order.id], currency),
-                        limit=format_amount(self.env, limit, currency),
-                    ),
+                    "credit_limit",
+                    {
+                        "partner_id": partner.id,
+                        "total": currency.round(total),
+                        "receivable": currency.round(receivable[partner.id]),
+                        "open": currency.round(open_amounts[partner.id]),
+                        "order": currency.round(this_amounts[order.id]),
+                        "limit": currency.round(limit),
+                        "currency_id": currency.id,
+                    },
                 )
 
     @api.model
@@ -436,11 +433,8 @@ class OrderDeskRule(models.Model):
                 yield (
                     order,
                     None,
-                    self.env._(
-                        "Possible duplicate of %(orders)s: same customer reference %(ref)s.",
-                        orders=", ".join(same_ref.mapped("name")),
-                        ref=ref,
-                    ),
+                    "duplicate_ref",
+                    {"orders": same_ref.mapped("name"), "ref": ref},
                 )
                 continue
             signature = self._lines_signature(order)
@@ -451,12 +445,8 @@ class OrderDeskRule(models.Model):
                 yield (
                     order,
                     None,
-                    self.env._(
-                        "Possible duplicate of %(orders)s: same customer and same lines within "
-                        "%(days)s days.",
-                        orders=", ".join(same_lines.mapped("name")),
-                        days=days,
-                    ),
+                    "duplicate_lines",
+                    {"orders": same_lines.mapped("name"), "days": days},
                 )
 
     @api.model
@@ -467,3 +457,139 @@ class OrderDeskRule(models.Model):
                 line.product_uom_qty
             )
         return frozenset(quantities.items())
+
+    # ------------------------------------------------------------------------------------------
+    # Messages
+    # ------------------------------------------------------------------------------------------
+    @api.model
+    def _desk_render_messages(self, items):
+        """Texts of the check messages ``items`` (``(code, values)`` pairs), in the language
+        of ``self.env``: the reader's, not the language of whoever ran the checks.
+
+        Called by ``order.desk.exception._compute_message``; one read per kind of record the
+        values name, whatever the number of messages.
+        """
+        ids = defaultdict(set)
+        for _code, args in items:
+            for key, model in MESSAGE_RECORD_KEYS.items():
+                if isinstance((args or {}).get(key), int):
+                    ids[model].add(args[key])
+        records = {}
+        for model, model_ids in ids.items():
+            # sudo: only the names of what a readable exception names are shown (the
+            # product, customer, warehouse of the reader's own order), in the reader's
+            # language; a deleted record shows as "?".
+            found = self.env[model].sudo().browse(model_ids).exists()
+            records[model] = {record.id: record for record in found}
+
+        def record(args, key):
+            return records.get(MESSAGE_RECORD_KEYS[key], {}).get(args.get(key))
+
+        return [
+            self._desk_render_message(code, args or {}, record) for code, args in items
+        ]
+
+    @api.model
+    def _desk_render_message(self, code, args, record):
+        """One check message; ``record(args, key)`` gives the record a value names."""
+        env = self.env
+
+        def name(key):
+            found = record(args, key)
+            return found.display_name if found else "?"
+
+        def amount(key):
+            currency = record(args, "currency_id")
+            value = args.get(key) or 0.0
+            if currency:
+                return format_amount(env, value, currency)
+            return formatLang(env, value)
+
+        def qty(key):
+            return formatLang(env, args.get(key) or 0.0, dp="Product Unit")
+
+        if code == "customer_missing":
+            labels = {
+                "email": env._("e-mail"),
+                "phone": env._("phone"),
+                "street": env._("delivery street"),
+                "city": env._("delivery city"),
+                "country": env._("delivery country"),
+            }
+            return env._(
+                "Customer %(partner)s is missing: %(missing)s.",
+                partner=name("partner_id"),
+                missing=", ".join(
+                    labels.get(key, key) for key in args.get("missing", [])
+                ),
+            )
+        if code == "product_archived":
+            return env._(
+                "Line %(line)s: product %(product)s is archived.",
+                line=args.get("line"),
+                product=name("product_id"),
+            )
+        if code == "product_not_sellable":
+            return env._(
+                "Line %(line)s: product %(product)s cannot be sold.",
+                line=args.get("line"),
+                product=name("product_id"),
+            )
+        if code == "stock_short":
+            return env._(
+                "Line %(line)s: %(product)s needs %(needed)s %(uom)s, only "
+                "%(free)s free in warehouse %(warehouse)s.",
+                line=args.get("line"),
+                product=name("product_id"),
+                needed=qty("needed"),
+                uom=name("uom_id"),
+                free=qty("free"),
+                warehouse=name("warehouse_id"),
+            )
+        if code == "price_below_floor":
+            return env._(
+                "Line %(line)s: %(product)s at %(price)s after discount is below the "
+                "floor %(floor)s (pricelist price %(list_price)s less %(tolerance)s%%).",
+                line=args.get("line"),
+                product=name("product_id"),
+                price=amount("price"),
+                floor=amount("floor"),
+                list_price=amount("list_price"),
+                tolerance=formatLang(env, args.get("tolerance") or 0.0),
+            )
+        if code == "no_payment_term":
+            return env._("No payment term is set on the order.")
+        if code == "no_commitment_date":
+            return env._("No delivery date is promised to the customer.")
+        if code == "commitment_date_past":
+            return env._(
+                "The promised delivery date %(date)s is already past.",
+                date=format_date(env, args.get("date")),
+            )
+        if code == "credit_limit":
+            return env._(
+                "Customer %(partner)s would owe %(total)s (receivable %(receivable)s + "
+                "open orders %(open)s + this order %(order)s), above the credit limit "
+                "%(limit)s.",
+                partner=name("partner_id"),
+                total=amount("total"),
+                receivable=amount("receivable"),
+                open=amount("open"),
+                order=amount("order"),
+                limit=amount("limit"),
+            )
+        if code == "duplicate_ref":
+            return env._(
+                "Possible duplicate of %(orders)s: same customer reference %(ref)s.",
+                orders=", ".join(args.get("orders", [])),
+                ref=args.get("ref"),
+            )
+        if code == "duplicate_lines":
+            return env._(
+                "Possible duplicate of %(orders)s: same customer and same lines within "
+                "%(days)s days.",
+                orders=", ".join(args.get("orders", [])),
+                days=args.get("days"),
+            )
+        # Exceptions raised before messages were stored as values keep their text.
+        return args.get("text") or code or ""

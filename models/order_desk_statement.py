@@ -7,7 +7,7 @@ import xlsxwriter
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from .order_desk_field_guard import MAX_NUMBER, desk_printable, desk_to_number
 
@@ -181,12 +181,24 @@ class OrderDeskStatement(models.Model):
 
     @api.depends("partner_id", "date_from", "date_to")
     def _compute_name(self):
+        # Stored for searching and file names: ISO dates, the same for every reader. What
+        # people read is the display name, in their own date format.
         for statement in self:
-            statement.name = self.env._(
+            statement.name = "{} {} - {}".format(
+                statement.partner_id.name or "",
+                statement.date_from or "",
+                statement.date_to or "",
+            )
+
+    @api.depends("partner_id", "date_from", "date_to")
+    @api.depends_context("lang")
+    def _compute_display_name(self):
+        for statement in self:
+            statement.display_name = self.env._(
                 "%(partner)s %(date_from)s - %(date_to)s",
                 partner=statement.partner_id.name or "",
-                date_from=statement.date_from or "",
-                date_to=statement.date_to or "",
+                date_from=format_date(self.env, statement.date_from),
+                date_to=format_date(self.env, statement.date_to),
             )
 
     @api.depends("partner_id", "currency_id")
@@ -235,7 +247,7 @@ class OrderDeskStatement(models.Model):
                     self.env._(
                         "%(partner)s already has a statement for %(period)s.",
                         partner=statement.partner_id.display_name,
-                        period=clash[0].name,
+                        period=clash[0].display_name,
                     )
                 )
 
@@ -251,7 +263,7 @@ class OrderDeskStatement(models.Model):
             raise UserError(
                 self.env._(
                     "Only draft statements can be deleted: %(statements)s.",
-                    statements=", ".join(sent.mapped("name")),
+                    statements=", ".join(sent.mapped("display_name")),
                 )
             )
 
@@ -326,7 +338,7 @@ class OrderDeskStatement(models.Model):
             vals["confirmation_note"] = note
         self._desk_freeze()
         self._desk_write(vals)
-        self._desk_log(self.env._("Balance confirmed by %(who)s.", who=who))
+        self._desk_log(lambda rec: rec.env._("Balance confirmed by %(who)s.", who=who))
         return True
 
     def action_dispute(self, disputes=None):
@@ -354,11 +366,11 @@ class OrderDeskStatement(models.Model):
             raise UserError(
                 self.env._(
                     "Record what the customer disputes on %(statements)s first.",
-                    statements=", ".join(undisputed.mapped("name")),
+                    statements=", ".join(undisputed.mapped("display_name")),
                 )
             )
         self._desk_write({"state": "disputed"})
-        self._desk_log(self.env._("The customer disputes the balance."))
+        self._desk_log(lambda rec: rec.env._("The customer disputes the balance."))
         return True
 
     def action_close(self):
@@ -376,12 +388,12 @@ class OrderDeskStatement(models.Model):
             raise UserError(
                 self.env._(
                     "Settle every dispute of %(statements)s before closing.",
-                    statements=", ".join(unsettled.mapped("name")),
+                    statements=", ".join(unsettled.mapped("display_name")),
                 )
             )
         self.filtered(lambda s: s.state not in FROZEN_STATES)._desk_freeze()
         self._desk_write({"state": "closed", "closed_date": fields.Datetime.now()})
-        self._desk_log(self.env._("Statement closed and archived."))
+        self._desk_log(lambda rec: rec.env._("Statement closed and archived."))
         return True
 
     def action_export_xlsx(self, layout="sheets"):
@@ -419,7 +431,7 @@ class OrderDeskStatement(models.Model):
                 self.env._(
                     "Statement %(statement)s is agreed with the customer: it no longer "
                     "changes. Later entries appear in the next statement.",
-                    statement=frozen[0].name,
+                    statement=frozen[0].display_name,
                 )
             )
 
@@ -925,10 +937,24 @@ class OrderDeskStatement(models.Model):
     # ------------------------------------------------------------------------------------------
     @api.model
     def _desk_auto_match(self, company, partners, date_to):
-        """Reconcile the customers' open payments with their open invoices: first a payment
-        whose reference is an invoice's number or payment reference, then a payment of an
-        invoice's exact amount, then the rest oldest first (Odoo's own reconciliation, all
-        in one plan). Returns the number of reconciliation groups made."""
+        """Reconcile the customers' open payments with their open invoices as planned by
+        ``_desk_match_plan`` (Odoo's own reconciliation, all in one plan). Returns the
+        number of reconciliation groups made."""
+        plan = self._desk_match_plan(company, partners, date_to)
+        if plan:
+            # sudo: matching is the accountant's decision (checked by the caller); the
+            # reconciliation writes partials and exchange entries as Odoo's own does.
+            self.env["account.move.line"].sudo()._reconcile_plan(
+                [group.sudo() for group in plan]
+            )
+        return len(plan)
+
+    @api.model
+    def _desk_match_plan(self, company, partners, date_to):
+        """The groups of open receivable items that matching would reconcile, nothing
+        written: first a payment whose reference is an invoice's number or payment
+        reference, then a payment of an invoice's exact amount, then the rest oldest first.
+        Shown as a preview before the accountant prepares the statements."""
         domain = [
             ("company_id", "=", company.id),
             ("parent_state", "=", "posted"),
@@ -987,13 +1013,7 @@ class OrderDeskStatement(models.Model):
                 lambda ln: ln.amount_residual < 0
             ):
                 plan.append(rest)
-        if plan:
-            # sudo: matching is the accountant's decision (checked by the caller); the
-            # reconciliation writes partials and exchange entries as Odoo's own does.
-            self.env["account.move.line"].sudo()._reconcile_plan(
-                [group.sudo() for group in plan]
-            )
-        return len(plan)
+        return plan
 
     # ------------------------------------------------------------------------------------------
     # Scheduler
@@ -1115,7 +1135,7 @@ class OrderDeskStatementDispute(models.Model):
                 self.env._(
                     "Statement %(statement)s is agreed or closed: it takes no more "
                     "disputes.",
-                    statement=agreed[0].name,
+                    statement=agreed[0].display_name,
                 )
             )
         return super().create(vals_list)

@@ -100,3 +100,10 @@ class ResCompany(models.Model):
         for company in self.filtered(lambda c: c.id not in with_rules):
             # sudo: rules are created for a company the current user may not be logged into.
             templates.sudo().copy({"company_id": company.id})
+
+    def _desk_lang(self):
+        """The language the desk writes its chatter notes in for this company: the company's
+        own (its partner's language) when active, else English. Notes are shared by every
+        reader, so they do not follow the language of whoever pressed the button."""
+        self.ensure_one()
+        return self.env["res.lang"]._get_code(self.partner_id.lang or "") or "en_US"

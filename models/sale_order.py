@@ -280,6 +280,30 @@ class SaleOrder(models.Model):
     can_desk_approve = fields.Boolean(compute="_compute_can_desk")
     can_desk_lock = fields.Boolean(compute="_compute_can_desk")
     can_desk_unlock = fields.Boolean(compute="_compute_can_desk")
+    desk_next_step = fields.Selection(
+        [
+            ("submit", "Submit for Review"),
+            ("check", "Run Checks"),
+            ("approve", "Approve"),
+            ("override", "Override Exceptions"),
+            ("lock", "Lock and Reserve"),
+            ("reserve", "Reserve Again"),
+        ],
+        string="Next Desk Step",
+        compute="_compute_desk_next_step",
+        help="The next step of the desk's workflow this user may take on the order: its "
+        "button is the form's one primary button.",
+    )
+    desk_approval_required = fields.Boolean(
+        related="company_id.order_desk_require_approval"
+    )
+    desk_alert = fields.Selection(
+        [("blocking", "Blocked by a Check")],
+        string="Alert",
+        compute="_compute_desk_alert",
+        help="Why the order is shown in red: a check found a blocking exception that is "
+        "neither fixed nor overridden.",
+    )
 
     @api.depends("desk_exception_ids.state", "desk_exception_ids.severity")
     def _compute_desk_exception_flags(self):
@@ -522,6 +546,53 @@ class SaleOrder(models.Model):
                 is_manager and confirmed and order.desk_state in ("locked", "ready")
             )
 
+    @api.depends(
+        "can_desk_submit",
+        "can_desk_approve",
+        "can_desk_lock",
+        "desk_state",
+        "desk_has_blocking_exception",
+        "desk_reservation_status",
+    )
+    @api.depends_context("uid")
+    def _compute_desk_next_step(self):
+        is_user = self.env.user.has_group(USER_GROUP)
+        is_manager = self.env.user.has_group(MANAGER_GROUP)
+        for order in self:
+            step = False
+            if order.can_desk_submit:
+                step = "submit"
+            elif order.can_desk_approve:
+                step = "override" if order.desk_has_blocking_exception else "approve"
+            elif (
+                is_user
+                and not is_manager
+                and order.desk_state == "to_review"
+                and order.state in ("draft", "sent")
+                and order.desk_has_blocking_exception
+            ):
+                # The clerk fixes the order; checking again shows what still blocks.
+                step = "check"
+            elif order.can_desk_lock:
+                step = "lock"
+            elif (
+                is_user
+                and order.desk_state == "locked"
+                and order.desk_reservation_status in ("waiting", "partial")
+            ):
+                step = "reserve"
+            order.desk_next_step = step
+
+    @api.depends("desk_has_blocking_exception", "desk_state")
+    def _compute_desk_alert(self):
+        for order in self:
+            order.desk_alert = (
+                "blocking"
+                if order.desk_has_blocking_exception
+                and order.desk_state in ("draft", "to_review")
+                else False
+            )
+
     # ------------------------------------------------------------------------------------------
     # Sale hooks
     # ------------------------------------------------------------------------------------------
@@ -550,7 +621,9 @@ class SaleOrder(models.Model):
         outside = self.filtered(lambda o: o.desk_state != "approved")
         if outside:
             outside._desk_write({"desk_state": "approved"})
-            outside._desk_log(self.env._("Confirmed outside the Order Desk review."))
+            outside._desk_log(
+                lambda order: order.env._("Confirmed outside the Order Desk review.")
+            )
         return super()._action_confirm()
 
     def write(self, vals):
@@ -632,16 +705,13 @@ class SaleOrder(models.Model):
                 "desk_submitted_date": now,
             }
         )
-        self._desk_log_batch(
-            {
-                order.id: self.env._(
-                    "Submitted for review: %(blocking)s blocking exception(s), %(warning)s "
-                    "warning(s).",
-                    blocking=len(order._desk_open_exceptions("blocking")),
-                    warning=len(order._desk_open_exceptions("warning")),
-                )
-                for order in self
-            }
+        self._desk_log(
+            lambda order: order.env._(
+                "Submitted for review: %(blocking)s blocking exception(s), %(warning)s "
+                "warning(s).",
+                blocking=len(order._desk_open_exceptions("blocking")),
+                warning=len(order._desk_open_exceptions("warning")),
+            )
         )
         clean = self.filtered(
             lambda o: (
@@ -691,14 +761,11 @@ class SaleOrder(models.Model):
             )
         reason = reason.strip()
         self._desk_write({"desk_state": "draft"})
-        self._desk_log_batch(
-            dict.fromkeys(
-                self.ids,
-                self.env._(
-                    "Rejected by %(user)s. Reason: %(reason)s",
-                    user=self.env.user.name,
-                    reason=reason,
-                ),
+        self._desk_log(
+            lambda order: order.env._(
+                "Rejected by %(user)s. Reason: %(reason)s",
+                user=self.env.user.name,
+                reason=reason,
             )
         )
         return True
@@ -769,7 +836,7 @@ class SaleOrder(models.Model):
             )
         self.write({"desk_prepayment_released": True})
         self._desk_log(
-            self.env._(
+            lambda order: order.env._(
                 "Shipping released before payment by %(user)s. Reason: %(reason)s",
                 user=self.env.user.name,
                 reason=reason.strip(),
@@ -847,14 +914,11 @@ class SaleOrder(models.Model):
             )
         self._desk_write({"desk_state": "approved"})
         self.filtered("locked").action_unlock()
-        self._desk_log_batch(
-            dict.fromkeys(
-                self.ids,
-                self.env._(
-                    "Unlocked by %(user)s. Reason: %(reason)s",
-                    user=self.env.user.name,
-                    reason=reason.strip(),
-                ),
+        self._desk_log(
+            lambda order: order.env._(
+                "Unlocked by %(user)s. Reason: %(reason)s",
+                user=self.env.user.name,
+                reason=reason.strip(),
             )
         )
         return True
@@ -880,7 +944,9 @@ class SaleOrder(models.Model):
                 )
             )
         self._desk_release(
-            self.env._("Reservation released by %(user)s.", user=self.env.user.name)
+            lambda order: order.env._(
+                "Reservation released by %(user)s.", user=self.env.user.name
+            )
         )
         return True
 
@@ -924,7 +990,9 @@ class SaleOrder(models.Model):
         if not expired:
             return
         expired._desk_release(
-            self.env._("The reservation hold expired: the reserved stock was released.")
+            lambda order: order.env._(
+                "The reservation hold expired: the reserved stock was released."
+            )
         )
         activity_type = self.env.ref(
             "mail.mail_activity_data_todo", raise_if_not_found=False
@@ -1023,8 +1091,10 @@ class SaleOrder(models.Model):
         """Evaluate the active rules of each order's company and bring the exceptions up to date.
 
         An open exception whose failure is gone is resolved; one still failing with the same
-        message stays; an overridden failure stays overridden while its message is unchanged
+        values stays; an overridden failure stays overridden while its values are unchanged
         (the manager accepted exactly that situation); every other failure opens an exception.
+        Failures are compared on their stored values (check, line, quantities, amounts), never
+        on the rendered text, which depends on the language of whoever runs the checks.
         Batched: one rule search, the checks' own grouped queries, one write, one create.
         """
         if not self:
@@ -1039,26 +1109,47 @@ class SaleOrder(models.Model):
         Exception_ = self.env["order.desk.exception"].sudo()
         current = self.sudo().desk_exception_ids
         open_by_key = {}
-        overridden = set()
+        overridden = defaultdict(list)
         for exception in current:
             key = (exception.order_id.id, exception.rule_id.id, exception.line_id.id)
             if exception.state == "open":
                 open_by_key[key] = exception
             elif exception.state == "overridden":
-                overridden.add((*key, exception.message))
+                overridden[key].append(exception)
         kept = Exception_
         to_create = []
+        upgraded = []
         for failure in failures:
             key = (failure["order_id"], failure["rule_id"], failure["line_id"] or False)
             existing = open_by_key.get(key)
+            same = next(
+                (
+                    exception
+                    for exception in overridden[key]
+                    if exception._desk_same_failure(failure)
+                ),
+                None,
+            )
             if (
                 existing
-                and existing.message == failure["message"]
+                and existing._desk_same_failure(failure)
                 and existing.severity == failure["severity"]
             ):
                 kept |= existing
-            elif (*key, failure["message"]) not in overridden:
+                same = existing
+            elif not same:
                 to_create.append(failure)
+            if same and same.message_code == "legacy":
+                upgraded.append((same, failure))
+        # Exceptions raised before 19.0.1.2.0 take the values of the same failure, once, and
+        # read in each reader's language from then on.
+        for exception, failure in upgraded:
+            exception.write(
+                {
+                    "message_code": failure["message_code"],
+                    "message_args": failure["message_args"],
+                }
+            )
         now = fields.Datetime.now()
         stale = current.filtered(lambda e: e.state == "open") - kept
         stale.write({"state": "resolved", "resolved_date": now})
@@ -1086,10 +1177,17 @@ class SaleOrder(models.Model):
             order_desk_defer_reservation=DEFER_RESERVATION
         ).action_confirm()
         if auto:
-            body = self.env._("Approved automatically: the checks found no exception.")
+            self._desk_log(
+                lambda order: order.env._(
+                    "Approved automatically: the checks found no exception."
+                )
+            )
         else:
-            body = self.env._("Approved by %(user)s.", user=self.env.user.name)
-        self._desk_log_batch(dict.fromkeys(self.ids, body))
+            self._desk_log(
+                lambda order: order.env._(
+                    "Approved by %(user)s.", user=self.env.user.name
+                )
+            )
         self._desk_lock()
 
     def _desk_lock(self):
@@ -1106,10 +1204,8 @@ class SaleOrder(models.Model):
         self._desk_reserve()
         # A re-locked order may already be prepared or partly shipped: follow its deliveries.
         self.env.add_to_compute(self._fields["desk_state"], self)
-        self._desk_log_batch(
-            dict.fromkeys(
-                self.ids, self.env._("Locked and stock reserved by the Order Desk.")
-            )
+        self._desk_log(
+            lambda order: order.env._("Locked and stock reserved by the Order Desk.")
         )
 
     def _desk_set_deadline(self):
@@ -1200,16 +1296,22 @@ class SaleOrder(models.Model):
         # Inventory rights for it; only these orders' own deliveries are touched.
         pickings.sudo().do_unreserve()
         self._desk_write({"desk_reservation_released": True})
-        self._desk_log_batch(dict.fromkeys(self.ids, note))
+        self._desk_log(note)
 
     def _desk_log(self, body):
-        self._desk_log_batch(dict.fromkeys(self.ids, body))
+        """Log a note on every order of ``self`` with one insert, escaped as plain text.
 
-    def _desk_log_batch(self, bodies):
-        """Log notes on many orders with one insert; the text is escaped as plain text."""
+        ``body(order)`` gives the text of each order; it is called with the order in its
+        company's language (``res.company._desk_lang``), so that a note reads the same for
+        everyone whoever pressed the button: write it with ``order.env._(...)``.
+        """
+        bodies = {}
+        for lang, orders in self.grouped(lambda o: o.company_id._desk_lang()).items():
+            for order in orders.with_context(lang=lang):
+                bodies[order.id] = body(order)
         if bodies:
             self._message_log_batch(
-                {res_id: Markup("<p>%s</p>") % body for res_id, body in bodies.items()}
+                {res_id: Markup("<p>%s</p>") % text for res_id, text in bodies.items()}
             )
 
     def _desk_create_refunds(self, quantities, reference):

@@ -162,17 +162,15 @@ class SaleOrderLine(models.Model):
         orderpoints = (
             self.env["product.product"].sudo()._desk_request_replenishment(quantities)
         )
-        short.order_id._desk_log_batch(
-            {
-                order.id: self.env._(
-                    "Replenishment requested for %(products)s.",
-                    products=", ".join(
-                        short.filtered(
-                            lambda line, o=order: line.order_id == o
-                        ).product_id.mapped("display_name")
-                    ),
-                )
-                for order in short.order_id
-            }
+        by_order = short.grouped("order_id")
+        short.order_id._desk_log(
+            lambda order: order.env._(
+                "Replenishment requested for %(products)s.",
+                products=", ".join(
+                    by_order[order]
+                    .product_id.with_env(order.env)
+                    .mapped("display_name")
+                ),
+            )
         )
         return orderpoints.with_env(self.env)._desk_action_open()

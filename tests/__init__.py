@@ -21,3 +21,6 @@ from . import test_statement_volume
 from . import test_authorization
 from . import test_outside_input
 from . import test_input_properties
+from . import test_reader_language
+from . import test_desk_form
+from . import test_report_pdf

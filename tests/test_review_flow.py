@@ -233,7 +233,7 @@ class TestReviewFlow(OrderDeskCase):
         order = self._order(payment_term_id=False)
         order_zh = order.with_user(self.clerk).with_context(lang="zh_CN")
         order_zh.action_desk_check()
-        self.assertEqual(self._open_messages(order), ["订单未设置付款条款。"])
+        self.assertEqual(self._open_messages(order_zh), ["订单未设置付款条款。"])
         with self.assertRaisesRegex(AccessError, "只有订单台主管可以执行此操作"):
             order_zh.action_desk_approve()
         rule = self.env.ref("order_desk.order_desk_rule_payment_term")

@@ -11,9 +11,17 @@ class OrderDeskAvailabilityWizard(models.TransientModel):
     _inherit = ["order.desk.field.guard"]
 
     product_id = fields.Many2one(
-        "product.product", required=True, domain=[("is_storable", "=", True)]
+        "product.product",
+        required=True,
+        domain=[("is_storable", "=", True)],
+        help="The product the customer asks about (goods tracked in stock).",
     )
-    quantity = fields.Float(required=True, default=1.0, digits="Product Unit")
+    quantity = fields.Float(
+        required=True,
+        default=1.0,
+        digits="Product Unit",
+        help="How much the customer wants, in the product's unit.",
+    )
     uom_id = fields.Many2one(related="product_id.uom_id")
     warehouse_id = fields.Many2one(
         "stock.warehouse",
@@ -23,7 +31,11 @@ class OrderDeskAvailabilityWizard(models.TransientModel):
         ),
     )
     date_wanted = fields.Date(
-        string="Wanted On", required=True, default=fields.Date.context_today
+        string="Wanted On",
+        required=True,
+        default=fields.Date.context_today,
+        help="When the customer wants the goods: the answer says whether that date can be "
+        "promised, or the earliest one.",
     )
 
     qty_on_hand = fields.Float(
@@ -77,6 +89,11 @@ class OrderDeskAvailabilityWizard(models.TransientModel):
                 f"{format_date(self.env, day)}: {formatLang(self.env, qty, dp='Product Unit')}"
                 for day, qty in data["schedule"]
             )
+            if wizard.quantity <= 0:
+                wizard.answer = self.env._(
+                    "Enter the quantity the customer asks for (more than zero)."
+                )
+                continue
             promise = (
                 today if uom.compare(data["free"], wizard.quantity) >= 0 else False
             )
@@ -119,6 +136,19 @@ class OrderDeskAvailabilityWizard(models.TransientModel):
     def _check_quantity(self):
         if any(wizard.quantity <= 0 for wizard in self):
             raise UserError(self.env._("The quantity asked for must be positive."))
+
+    def action_check(self):
+        """Answer again with the stock of this moment (clerk). The form already answers as
+        the clerk types; the button says so and refreshes the figures on demand."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Availability Enquiry"),
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }
 
     def action_request_replenishment(self):
         """Put the shortage on the warehouse's replenishment list (orderpoint)."""

@@ -44,9 +44,14 @@ class OrderDeskReconcileWizard(models.TransientModel):
     )
     auto_match = fields.Boolean(
         string="Match Payments First",
-        default=True,
         help="Reconcile open payments with open invoices before the statements are made: "
-        "same reference first, then same amount, then the oldest invoices first.",
+        "same reference first, then same amount, then the oldest invoices first. The "
+        "matches are listed below before anything is reconciled.",
+    )
+    match_preview = fields.Text(
+        string="Matches",
+        compute="_compute_match_preview",
+        help="What Match Payments First will reconcile when the statements are prepared.",
     )
     send_email = fields.Boolean(
         string="Send by E-mail",
@@ -69,6 +74,46 @@ class OrderDeskReconcileWizard(models.TransientModel):
             elif wizard.period == "month" or not (wizard.date_from and wizard.date_to):
                 wizard.date_to = first_of_month - timedelta(days=1)
                 wizard.date_from = wizard.date_to.replace(day=1)
+
+    @api.depends("auto_match", "company_id", "partner_ids", "date_to")
+    def _compute_match_preview(self):
+        for wizard in self:
+            if not (wizard.auto_match and wizard.company_id and wizard.date_to):
+                wizard.match_preview = False
+                continue
+            plan = self.env["order.desk.statement"]._desk_match_plan(
+                wizard.company_id,
+                wizard.partner_ids.commercial_partner_id,
+                wizard.date_to,
+            )
+            wizard.match_preview = wizard._desk_describe_plan(plan)
+
+    def _desk_describe_plan(self, plan, limit=30):
+        """One line per reconciliation group of ``plan``: the invoices, the payments and
+        the amount they settle."""
+        if not plan:
+            return self.env._("No open payment matches an open invoice.")
+        currency = self.company_id.currency_id
+        lines = []
+        for group in plan[:limit]:
+            invoices = group.filtered(lambda line: line.amount_residual > 0)
+            payments = group - invoices
+            settled = min(
+                sum(invoices.mapped("amount_residual")),
+                -sum(payments.mapped("amount_residual")),
+            )
+            lines.append(
+                self.env._(
+                    "%(customer)s: %(invoices)s paid by %(payments)s (%(amount)s)",
+                    customer=group.partner_id.commercial_partner_id[:1].display_name,
+                    invoices=", ".join(invoices.move_id.mapped("name")),
+                    payments=", ".join(payments.move_id.mapped("name")),
+                    amount=currency.format(settled),
+                )
+            )
+        if len(plan) > limit:
+            lines.append(self.env._("… and %(count)s more.", count=len(plan) - limit))
+        return "\n".join(lines)
 
     def action_generate(self):
         """Match payments (optional), make the statements of the period, send them
