@@ -2,6 +2,13 @@ from odoo import fields, models
 
 from .sale_order import SETTLEMENT_METHODS
 
+# Customer ranks of the allocation runs, best first (A key accounts ... C the others).
+DESK_RANKS = [
+    ("a", "A"),
+    ("b", "B"),
+    ("c", "C"),
+]
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -10,4 +17,12 @@ class ResPartner(models.Model):
         SETTLEMENT_METHODS,
         string="Settlement Method",
         help="How this customer's orders are settled by default (on account when empty).",
+    )
+    desk_rank = fields.Selection(
+        DESK_RANKS,
+        string="Allocation Rank",
+        default="c",
+        help="When stock is short, an allocation run serves customers of rank A before B "
+        "and B before C (when its strategy uses the customer rank). Set on the company; "
+        "its contacts follow it.",
     )

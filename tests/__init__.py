@@ -18,3 +18,7 @@ from . import test_settlement
 from . import test_statement
 from . import test_statement_portal
 from . import test_statement_volume
+from . import test_allocation_engine
+from . import test_allocation
+from . import test_quota
+from . import test_shortage
