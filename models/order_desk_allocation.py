@@ -720,7 +720,12 @@ class OrderDeskAllocation(models.Model):
                 lines=len(line_vals),
                 allocated=self._desk_fmt(sum(v["qty_allocated"] for v in line_vals)),
                 incoming=self._desk_fmt(sum(v["qty_incoming"] for v in line_vals)),
-                short=self._desk_fmt(self.qty_short),
+                short=self._desk_fmt(
+                    sum(
+                        max(v["qty_wanted"] - v["qty_allocated"] - v["qty_incoming"], 0)
+                        for v in line_vals
+                    )
+                ),
             )
         )
 
@@ -838,8 +843,20 @@ class OrderDeskAllocation(models.Model):
         taking = lines.filtered(
             lambda line: uoms[line].compare(line.qty_allocated, line.qty_reserved) != 0
         )
-        touched = self.env["stock.move"].sudo()
-        for line in taking:
+        # Lines getting all they want reserve in one call (Odoo reserves each move's
+        # missing quantity); the others exactly their share, move by move. The totals were
+        # checked against the locked stock, so every reservation finds its goods.
+        full = taking.filtered(
+            lambda line: uoms[line].compare(line.qty_allocated, line.qty_wanted) >= 0
+        )
+        touched = (
+            self.env["stock.move"]
+            .sudo()
+            .union(*(moves_of[line.sale_line_id] for line in full))
+            .filtered(lambda m: not m.picked)
+        )
+        touched._action_assign()
+        for line in taking - full:
             moves = moves_of[line.sale_line_id].filtered(lambda m: not m.picked)
             uom = uoms[line]
             need = line.qty_allocated - self._desk_reserved(moves_of[line.sale_line_id])

@@ -43,7 +43,7 @@ class OrderDeskDemand(models.Model):
     )
     date = fields.Date(string="Month", readonly=True)
     qty_sold = fields.Float(
-        string="Ordered (Past Months)",
+        string="Sold",
         digits="Product Unit",
         readonly=True,
         help="Quantity on the confirmed orders placed in the month (last three complete "
@@ -57,7 +57,7 @@ class OrderDeskDemand(models.Model):
         "(overdue lines count in the current month).",
     )
     qty_forecast = fields.Float(
-        string="Forecast (3+2)",
+        string="Forecast",
         digits="Product Unit",
         readonly=True,
         help="Next month: the average of the last three complete months; the month "

@@ -118,7 +118,9 @@ class OrderDeskQuota(models.Model):
                 or quota.product_categ_id.display_name
                 or ""
             )
-            quota.display_name = f"{who} · {what} · {quota.period_label or ''}"
+            quota.display_name = " · ".join(
+                part for part in (who, what, quota.period_label) if part
+            )
 
     @api.constrains(
         "partner_id", "category_id", "product_id", "product_categ_id", "quantity"

@@ -165,7 +165,8 @@ class OrderDeskShortage(models.Model):
                 shortage.write(vals)
             else:
                 to_create.append(vals)
-        created = self.create(to_create)
+        # The warnings are the system's computation: no creation note on each.
+        created = self.with_context(mail_create_nolog=True).create(to_create)
         shortages = self.browse([by_key[key].id for key in found if key in by_key])
         (created | shortages)._desk_assign_buyers()
         (created | shortages)._desk_notify_buyers()

@@ -7,7 +7,7 @@ from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import OrderDeskCase
 
@@ -481,7 +481,15 @@ class TestAllocationRefusals(AllocationCase):
         run.action_apply()
         with self.assertRaisesRegex(UserError, "Only draft or cancelled"):
             run.with_user(self.manager).unlink()
-        # The promise of a line is a manager's.
+        # A customer's rank and the promise of a line are a manager's.
+        contacts = new_test_user(
+            self.env,
+            login="od_contacts",
+            groups="order_desk.group_order_desk_user,base.group_partner_manager",
+        )
+        with self.assertRaisesRegex(UserError, "customer's rank"):
+            self.customer.with_user(contacts).desk_rank = "a"
+        self.customer.with_user(contacts).write({"desk_rank": "c", "phone": "1"})
         with self.assertRaisesRegex(UserError, "Only an Order Desk manager"):
             order.order_line.with_user(self.clerk).desk_promised_date = "2099-02-01"
         with self.assertRaisesRegex(UserError, "recorded by the stock allocation"):
