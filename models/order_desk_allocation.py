@@ -180,7 +180,7 @@ class OrderDeskAllocation(models.Model):
         "order.desk.allocation.line", "allocation_id", string="Lines", readonly=True
     )
     supply_ids = fields.One2many(
-        "order.desk.allocation.supply", "allocation_id", string="Supply", readonly=True
+        "order.desk.allocation.supply", "allocation_id", readonly=True
     )
     receipt_ids = fields.Many2many(
         "stock.picking",
@@ -1133,9 +1133,7 @@ class OrderDeskAllocationLine(models.Model):
     sale_line_id = fields.Many2one(
         "sale.order.line", string="Order Line", required=True, index=True, readonly=True
     )
-    order_id = fields.Many2one(
-        "sale.order", string="Order", required=True, index=True, readonly=True
-    )
+    order_id = fields.Many2one("sale.order", required=True, index=True, readonly=True)
     partner_id = fields.Many2one(
         "res.partner", string="Customer", readonly=True, index=True
     )
@@ -1183,12 +1181,12 @@ class OrderDeskAllocationLine(models.Model):
         string="From Receipts", digits="Product Unit", readonly=True
     )
     receipt_id = fields.Many2one(
-        "stock.picking", string="Receipt", readonly=True, help="The (last) receipt."
+        "stock.picking", readonly=True, help="The (last) receipt."
     )
     receipt_date = fields.Datetime(string="Expected On", readonly=True)
     has_cap = fields.Boolean(readonly=True)
     qty_cap = fields.Float(string="Quota Allows", digits="Product Unit", readonly=True)
-    quota_id = fields.Many2one("order.desk.quota", string="Quota", readonly=True)
+    quota_id = fields.Many2one("order.desk.quota", readonly=True)
 
     qty_short = fields.Float(
         string="Still Short",

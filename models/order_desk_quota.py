@@ -55,9 +55,7 @@ class OrderDeskQuota(models.Model):
     )
 
     # What
-    product_id = fields.Many2one(
-        "product.product", string="Product", index=True, check_company=True
-    )
+    product_id = fields.Many2one("product.product", index=True, check_company=True)
     product_categ_id = fields.Many2one(
         "product.category",
         string="Product Category",

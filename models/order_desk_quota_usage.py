@@ -41,7 +41,7 @@ class OrderDeskQuotaUsage(models.Model):
         "uom.uom": ["factor"],
     }
 
-    quota_id = fields.Many2one("order.desk.quota", string="Quota", readonly=True)
+    quota_id = fields.Many2one("order.desk.quota", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     category_id = fields.Many2one(
