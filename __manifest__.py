@@ -1,6 +1,7 @@
 {
     "name": "Order Desk",
-    "summary": "Order clerk's day: review, locking, shipping, returns, settlement",
+    "summary": "Order clerk's day: review, locking, allocation, shipping, returns, "
+    "settlement",
     "version": "19.0.1.2.0",
     "category": "Sales/Sales",
     "author": "Order Desk",
@@ -42,6 +43,10 @@
         "views/order_desk_return_portal_templates.xml",
         "views/order_desk_statement_views.xml",
         "views/order_desk_statement_portal_templates.xml",
+        "views/order_desk_allocation_views.xml",
+        "views/order_desk_quota_views.xml",
+        "views/order_desk_shortage_views.xml",
+        "views/order_desk_demand_views.xml",
         "views/res_partner_views.xml",
         "views/sale_portal_templates.xml",
         "views/res_config_settings_views.xml",
@@ -53,6 +58,7 @@
         "demo/product_demo.xml",
         "demo/sale_order_demo.xml",
         "demo/stock_picking_demo.xml",
+        "demo/order_desk_allocation_demo.xml",
     ],
     "assets": {
         "web.assets_backend": ["order_desk/static/src/fields/**/*"],

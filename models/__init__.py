@@ -12,6 +12,7 @@ from . import order_desk_return_reason
 from . import order_desk_return
 from . import product_product
 from . import stock_move
+from . import stock_quant
 from . import stock_rule
 from . import stock_picking
 from . import stock_warehouse_orderpoint
@@ -21,6 +22,11 @@ from . import sale_order_line
 from . import res_partner
 from . import account_move_line
 from . import order_desk_statement
+from . import order_desk_quota
+from . import order_desk_allocation
+from . import order_desk_shortage
 
 # Last: its SQL view reads columns that the models above add (stock.move).
 from . import order_desk_return_rate
+from . import order_desk_quota_usage
+from . import order_desk_demand

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount, format_date, formatLang
+from odoo.tools import float_compare, format_amount, format_date, formatLang
 
 CHECK_TYPES = [
     ("customer_data", "Customer data complete"),
@@ -15,6 +15,7 @@ CHECK_TYPES = [
     ("credit_limit", "Credit limit"),
     ("commitment_date", "Delivery date promised"),
     ("duplicate", "Duplicate order"),
+    ("quota", "Within quota"),
 ]
 
 # Keys of a message's values that name a record, and the record's model.
@@ -448,6 +449,82 @@ class OrderDeskRule(models.Model):
                     "duplicate_lines",
                     {"orders": same_lines.mapped("name"), "days": days},
                 )
+
+    def _check_quota(self, orders):
+        """An order that takes its customer beyond a quota of the period (配额): what the
+        customer's confirmed orders of the period ordered, plus the orders of this batch
+        placed before it, plus this order. The finding sits on the line that crosses the
+        quota (one finding per line, naming every quota it crosses)."""
+        Quota = self.env["order.desk.quota"]
+        lines = self._product_lines(orders)
+        customers = orders.partner_id.commercial_partner_id
+        dates = [d.date() for d in orders.mapped("date_order")]
+        # sudo: quotas of the customers are read to judge the order; clerks may read them,
+        # the check also runs for salespeople.
+        quotas = (
+            Quota.sudo()._desk_find(
+                self.company_id, customers, lines.product_id, min(dates), max(dates)
+            )
+            if lines
+            else Quota.sudo()
+        )
+        if not quotas:
+            return
+        used = Quota._desk_usage(quotas, customers, exclude_orders=orders)
+        precision = self.env["decimal.precision"].precision_get("Product Unit")
+        findings = defaultdict(list)
+        for order in orders.sorted(lambda o: (o.date_order, o.id)):
+            customer = order.partner_id.commercial_partner_id
+            day = order.date_order.date()
+            order_lines = lines.filtered(lambda line, o=order: line.order_id == o)
+            for quota in quotas:
+                covered = order_lines.filtered(
+                    lambda line, q=quota, c=customer, d=day: q._desk_covers(
+                        c, line.product_id, d
+                    )
+                )
+                if not covered:
+                    continue
+                key = (quota.id, customer.id)
+                before = used[key]
+                total = before
+                crossing = None
+                for line in covered:
+                    total += Quota._desk_line_qty(line, line.product_uom_qty)
+                    if (
+                        crossing is None
+                        and float_compare(
+                            total, quota.quantity, precision_digits=precision
+                        )
+                        > 0
+                    ):
+                        crossing = line
+                used[key] = total
+                if crossing:
+                    findings[crossing].append(
+                        self.env._(
+                            "%(customer)s's quota for %(scope)s in %(period)s is "
+                            "%(quota)s: %(before)s already ordered, this order brings it "
+                            "to %(total)s.",
+                            customer=customer.display_name,
+                            scope=quota.product_id.display_name
+                            or quota.product_categ_id.display_name,
+                            period=quota.period_label,
+                            quota=self._fmt_qty(quota.quantity),
+                            before=self._fmt_qty(before),
+                            total=self._fmt_qty(total),
+                        )
+                    )
+        for line, messages in findings.items():
+            yield (
+                line.order_id,
+                line,
+                self.env._(
+                    "Line %(line)s: %(quotas)s",
+                    line=self._line_label(line),
+                    quotas=" ".join(messages),
+                ),
+            )
 
     @api.model
     def _lines_signature(self, order):

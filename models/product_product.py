@@ -17,12 +17,7 @@ class ProductProduct(models.Model):
         products = self.with_context(warehouse_id=warehouse.id)
         schedule = defaultdict(list)
         groups = self.env["stock.move"]._read_group(
-            [
-                ("product_id", "in", self.ids),
-                ("state", "not in", ("draft", "done", "cancel")),
-                ("location_dest_id.warehouse_id", "=", warehouse.id),
-                ("location_id.warehouse_id", "!=", warehouse.id),
-            ],
+            [("product_id", "in", self.ids), *self._desk_incoming_domain(warehouse)],
             groupby=["product_id", "date:day"],
             aggregates=["product_qty:sum"],
             order="date:day",
@@ -39,6 +34,46 @@ class ProductProduct(models.Model):
             }
             for product in products
         }
+
+    @api.model
+    def _desk_incoming_domain(self, warehouse):
+        """Stock moves still to arrive in ``warehouse`` from outside it (receipts)."""
+        return [
+            ("state", "not in", ("draft", "done", "cancel")),
+            ("location_dest_id.warehouse_id", "=", warehouse.id),
+            ("location_id.warehouse_id", "!=", warehouse.id),
+        ]
+
+    @api.private
+    def _desk_receipts(self, warehouse, date_to=None):
+        """Receipts expected in ``warehouse`` for the products of ``self`` that nobody has
+        claimed yet (not bought for a given order), by receipt, for the whole batch.
+
+        :param date_to: only what is expected by then (a datetime).
+        :returns: ``{product_id: [(picking, date, quantity), ...]}`` in date order,
+            quantities in the product's unit, dates the latest scheduled date of the
+            product's moves in that receipt.
+        """
+        domain = [
+            ("product_id", "in", self.ids),
+            *self._desk_incoming_domain(warehouse),
+            # Goods bought for a given order line (make to order) are already promised.
+            "!",
+            ("move_dest_ids.sale_line_id", "!=", False),
+        ]
+        if date_to:
+            domain.append(("date", "<=", date_to))
+        groups = self.env["stock.move"]._read_group(
+            domain,
+            groupby=["product_id", "picking_id"],
+            aggregates=["product_qty:sum", "date:max"],
+        )
+        receipts = defaultdict(list)
+        for product, picking, quantity, date in groups:
+            receipts[product.id].append((picking, date, quantity))
+        for schedule in receipts.values():
+            schedule.sort(key=lambda entry: (entry[1], entry[0].id or 0))
+        return receipts
 
     @api.private
     def _desk_request_replenishment(self, quantities):

@@ -1,4 +1,6 @@
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
+
+MANAGER_GROUP = "order_desk.group_order_desk_manager"
 
 
 class ResCompany(models.Model):
@@ -53,6 +55,27 @@ class ResCompany(models.Model):
         "month are prepared for every customer with a balance or a movement.",
     )
 
+    order_desk_allocate_receipts = fields.Boolean(
+        string="Allocate Receipts",
+        help="When a receipt is validated, its goods are not reserved first come, first "
+        "served for the desk's orders: a stock allocation proposal is prepared for the "
+        "products it brought, for a manager to apply.",
+    )
+    order_desk_allocation_user_id = fields.Many2one(
+        "res.users",
+        string="Stock Allocation Manager",
+        domain="[('share', '=', False)]",
+        help="Gets an activity for each allocation proposal prepared after a receipt, and "
+        "the shortage warnings of products without a responsible. Empty: the first Order "
+        "Desk manager of the company.",
+    )
+    order_desk_shortage_days = fields.Integer(
+        string="Shortage Horizon (days)",
+        default=14,
+        help="The shortage warning compares the approved demand due in this many days "
+        "with the free stock and the receipts expected by then.",
+    )
+
     _order_desk_reservation_days_positive = models.Constraint(
         "CHECK(order_desk_reservation_days >= 0)",
         "The reservation hold cannot be negative.",
@@ -68,6 +91,11 @@ class ResCompany(models.Model):
     _order_desk_tracking_silence_days_positive = models.Constraint(
         "CHECK(order_desk_tracking_silence_days >= 0)",
         "The tracking silence alert cannot be negative.",
+    )
+
+    _order_desk_shortage_days_positive = models.Constraint(
+        "CHECK(order_desk_shortage_days >= 0)",
+        "The shortage horizon cannot be negative.",
     )
 
     @api.model_create_multi
@@ -107,3 +135,26 @@ class ResCompany(models.Model):
         reader, so they do not follow the language of whoever pressed the button."""
         self.ensure_one()
         return self.env["res.lang"]._get_code(self.partner_id.lang or "") or "en_US"
+
+    def _order_desk_allocation_user(self):
+        """Who hears of allocation proposals and shortages of the company: the configured
+        manager, else the first active Order Desk manager of the company (not OdooBot)."""
+        self.ensure_one()
+        if self.order_desk_allocation_user_id.active:
+            return self.order_desk_allocation_user_id
+        # sudo: the users of another group are read only to pick the recipient.
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("all_group_ids", "in", self.env.ref(MANAGER_GROUP).ids),
+                    ("company_ids", "in", self.ids),
+                    ("share", "=", False),
+                    ("id", "!=", SUPERUSER_ID),
+                ],
+                order="id",
+                limit=1,
+            )
+            .with_env(self.env)
+        )

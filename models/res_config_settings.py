@@ -28,3 +28,12 @@ class ResConfigSettings(models.TransientModel):
     order_desk_statement_auto = fields.Boolean(
         related="company_id.order_desk_statement_auto", readonly=False
     )
+    order_desk_allocate_receipts = fields.Boolean(
+        related="company_id.order_desk_allocate_receipts", readonly=False
+    )
+    order_desk_allocation_user_id = fields.Many2one(
+        related="company_id.order_desk_allocation_user_id", readonly=False
+    )
+    order_desk_shortage_days = fields.Integer(
+        related="company_id.order_desk_shortage_days", readonly=False
+    )

@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, float_compare, float_is_zero
+from odoo.tools import float_compare, float_is_zero
 
 from .order_desk_field_guard import desk_clean_text
 from .stock_move import DEFER_RESERVATION
@@ -1242,14 +1242,11 @@ class SaleOrder(models.Model):
     def _desk_reserve(self):
         """Reserve the deliveries' stock, most urgent order first.
 
-        Two approvals competing for the same stock must not both take it. Each transaction
-        first locks the quants it is about to reserve with a blocking ``SELECT ... FOR
-        UPDATE`` (in id order, so two of them never deadlock): the second one waits for the
-        first, and since Odoo runs in REPEATABLE READ it then fails with a serialization
-        error, which Odoo's RPC layer answers by retrying the whole call; the retry sees the
-        stock the first one took. ``lock_for_update`` is not used because it skips locked
-        rows and raises a user error instead of waiting. Lock, desk state and reservation
-        belong to one transaction, so an order is never left half-locked.
+        Two approvals competing for the same stock must not both take it: the quants are
+        locked first by ``stock.quant._desk_lock_for_reservation``, the helper the
+        allocation run's *Apply* shares (see there for how racers are serialised). Lock,
+        desk state and reservation belong to one transaction, so an order is never left
+        half-locked.
         """
         orders = self.sorted(key=lambda o: o._desk_priority_key())
         moves = self.env["stock.move"]
@@ -1264,22 +1261,9 @@ class SaleOrder(models.Model):
         )
         if urgent:
             urgent.write({"priority": "1"})
-        quants = self.env["stock.quant"].search(
-            [
-                ("product_id", "in", moves.product_id.ids),
-                ("location_id", "child_of", moves.location_id.ids),
-            ]
+        self.env["stock.quant"]._desk_lock_for_reservation(
+            moves.product_id, moves.location_id
         )
-        if quants:
-            # A serialization failure here is the expected outcome of a race, retried by the
-            # caller: it is not logged as a bad query.
-            self.env.cr.execute(
-                SQL(
-                    "SELECT id FROM stock_quant WHERE id IN %s ORDER BY id FOR UPDATE",
-                    tuple(quants.ids),
-                ),
-                log_exceptions=False,
-            )
         # sudo: as in Odoo's own confirmation (stock.rule runs it as superuser), reserving is
         # the consequence of an approval the caller was allowed to make; clerks and managers
         # need no Inventory rights for it.

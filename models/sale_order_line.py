@@ -38,6 +38,22 @@ class SaleOrderLine(models.Model):
         string="Shortage", compute="_compute_desk_availability", digits="Product Unit"
     )
 
+    # Promise per line: Odoo's delivery date (commitment_date) is per order; a stock
+    # allocation that serves a line from a later receipt moves this line's date only.
+    desk_promised_date = fields.Datetime(
+        string="Promised Date",
+        copy=False,
+        help="When this line is promised to the customer, when it differs from the order's "
+        "delivery date: set by a stock allocation that serves the line from a later "
+        "receipt (or by a desk manager). Empty: the order's delivery date.",
+    )
+    desk_previous_promised_date = fields.Datetime(
+        string="Previously Promised",
+        readonly=True,
+        copy=False,
+        help="What was promised before the last stock allocation moved the date.",
+    )
+
     @api.depends(
         "product_id", "product_uom_qty", "order_id.warehouse_id", "move_ids.quantity"
     )
@@ -74,6 +90,16 @@ class SaleOrderLine(models.Model):
                 )
                 line.desk_qty_shortage = max(needed - own - data["free"], 0.0)
 
+    def _desk_due_date(self):
+        """When the customer expects this line: its own promised date, else the order's
+        delivery date, else the order date."""
+        self.ensure_one()
+        return (
+            self.desk_promised_date
+            or self.order_id.commitment_date
+            or self.order_id.date_order
+        )
+
     def _desk_own_reserved(self):
         """Quantity reserved for this line's own open moves, in the product's unit."""
         self.ensure_one()
@@ -100,6 +126,8 @@ class SaleOrderLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._desk_ensure_promise_write({k: v for k, v in vals.items() if v})
         order_ids = {
             vals["order_id"]
             for vals in vals_list
@@ -125,6 +153,7 @@ class SaleOrderLine(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        self._desk_ensure_promise_write(vals)
         changed = [name for name in LOCKED_LINE_FIELDS if name in vals]
         if changed:
             locked = self.filtered(
@@ -144,6 +173,27 @@ class SaleOrderLine(models.Model):
                     )
                 )
         return super().write(vals)
+
+    @api.model
+    def _desk_ensure_promise_write(self, vals):
+        """The promise of a line is a manager's (or an allocation run's) decision; what it
+        was before is the system's record."""
+        if self.env.su:
+            return
+        if "desk_previous_promised_date" in vals:
+            raise UserError(
+                self.env._(
+                    "The previously promised date is recorded by the stock allocation."
+                )
+            )
+        if "desk_promised_date" in vals and not self.env.user.has_group(
+            "order_desk.group_order_desk_manager"
+        ):
+            raise UserError(
+                self.env._(
+                    "Only an Order Desk manager can change a line's promised date."
+                )
+            )
 
     def action_desk_replenish(self):
         """Request replenishment of the lines' shortages through orderpoints (clerk)."""

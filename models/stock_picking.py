@@ -169,6 +169,7 @@ class StockPicking(models.Model):
         "scheduled_date",
         "picking_type_code",
         "sale_id.commitment_date",
+        "move_ids.sale_line_id.desk_promised_date",
         "move_ids.desk_incident_id",
         "company_id.order_desk_transit_days",
     )
@@ -183,7 +184,14 @@ class StockPicking(models.Model):
             if any(picking.move_ids.mapped("desk_incident_id")):
                 promised = False
             elif picking.sale_id:
-                promised = picking.sale_id.commitment_date
+                # A line served by a later receipt (stock allocation) promises later.
+                promised = max(
+                    [
+                        picking.sale_id.commitment_date,
+                        *picking.move_ids.sale_line_id.mapped("desk_promised_date"),
+                    ],
+                    key=lambda date: date or datetime.min,
+                )
             else:
                 promised = picking.date_deadline
             if promised:
@@ -312,6 +320,9 @@ class StockPicking(models.Model):
         # sudo: validating the receipt (the warehouse's job) moves the return request on;
         # warehouse users need no rights on the requests for that.
         self.desk_return_id.sudo()._desk_after_receipt()
+        # With "Allocate Receipts", what the receipts brought waits for a manager's
+        # allocation run, prepared here.
+        self.env["order.desk.allocation"]._desk_prepare_after_receipts(self)
         return result
 
     def _send_confirmation_email(self):

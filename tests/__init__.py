@@ -24,3 +24,7 @@ from . import test_input_properties
 from . import test_reader_language
 from . import test_desk_form
 from . import test_report_pdf
+from . import test_allocation_engine
+from . import test_allocation
+from . import test_quota
+from . import test_shortage

@@ -1,7 +1,7 @@
 import logging
 from unittest.mock import patch
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import tagged
 
 from ..models.stock_move import DEFER_RESERVATION
@@ -26,6 +26,7 @@ class TestBatch(OrderDeskCase):
             "credit_limit",
             "commitment_date",
             "duplicate",
+            "quota",
         ):
             cls._rule(check_type, severity="warning")
         cls.customer.credit_limit = 1000.0
@@ -34,12 +35,26 @@ class TestBatch(OrderDeskCase):
             for i in range(3)
         ]
         cls._set_stock(cls.products[0], 10)
+        # A quota per product for every customer with the tag: the quota check has work.
+        dealers = cls.env["res.partner.category"].create({"name": "Batch Dealers"})
+        cls.env["order.desk.quota"].create(
+            [
+                {
+                    "category_id": dealers.id,
+                    "product_id": product.id,
+                    "date_start": fields.Date.today(),
+                    "quantity": 5,
+                }
+                for product in cls.products
+            ]
+        )
         cls.partners = cls.env["res.partner"].create(
             [
                 {
                     "name": f"Batch Customer {i}",
                     "email": f"c{i}@batch.test",
                     "phone": "1",
+                    "category_id": [Command.link(dealers.id)],
                 }
                 for i in range(5)
             ]

@@ -1,3 +1,4 @@
+import logging
 import random
 import threading
 import time
@@ -9,6 +10,8 @@ from odoo.service.model import (
     PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
 )
 from odoo.tests import TransactionCase, new_test_user, tagged
+
+_logger = logging.getLogger(__name__)
 
 
 class ConcurrentCase(TransactionCase):
@@ -280,3 +283,145 @@ class TestConcurrentTracking(ConcurrentCase):
             )
         )
         self.assertEqual(count, 5)
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentAllocation(ConcurrentCase):
+    """An allocation run applied while an approval takes the same stock, at the same
+    second, in real separate transactions: never more reserved than there is."""
+
+    def _setup(self, tag):
+        def build(env):
+            company = env.ref("base.main_company")
+            warehouse = env["stock.warehouse"].search(
+                [("company_id", "=", company.id)], limit=1
+            )
+            product = env["product.product"].create(
+                {
+                    "name": f"Concurrency allocation {tag}",
+                    "type": "consu",
+                    "is_storable": True,
+                    "list_price": 10.0,
+                }
+            )
+            partner = env["res.partner"].create(
+                {
+                    "name": f"Concurrency allocation customer {tag}",
+                    "email": "a@concurrency.test",
+                    "phone": "1",
+                    "street": "1 Road",
+                    "city": "Shanghai",
+                    "country_id": env.ref("base.cn").id,
+                }
+            )
+            term = env["account.payment.term"].create(
+                {"name": f"Concurrency allocation {tag}"}
+            )
+            manager = new_test_user(
+                env,
+                login=f"od_conc_alloc_{tag}",
+                groups="order_desk.group_order_desk_manager",
+            )
+            waiting, racer = env["sale.order"].create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "payment_term_id": term.id,
+                        "commitment_date": "2099-01-01 10:00:00",
+                        "client_order_ref": f"alloc-{tag}-{i}",
+                        "order_line": [
+                            Command.create(
+                                {
+                                    "product_id": product.id,
+                                    "product_uom_qty": 5,
+                                    "price_unit": 10.0,
+                                }
+                            )
+                        ],
+                    }
+                    for i in range(2)
+                ]
+            )
+            (waiting | racer).action_desk_submit()
+            # Approved while nothing was in stock: locked, nothing reserved.
+            waiting.action_desk_approve()
+            env["stock.quant"]._update_available_quantity(
+                product, warehouse.lot_stock_id, 5
+            )
+            allocation = env["order.desk.allocation"].create(
+                {
+                    "warehouse_id": warehouse.id,
+                    "product_ids": [Command.set(product.ids)],
+                    "date_to": "2099-12-31",
+                }
+            )
+            allocation.action_propose()
+            assert allocation.line_ids.qty_allocated == 5
+            return (
+                product.id,
+                warehouse.lot_stock_id.id,
+                manager.id,
+                allocation.id,
+                waiting.id,
+                racer.id,
+            )
+
+        return self._committed(build)
+
+    def _read(self, product_id, location_id, allocation_id, order_ids):
+        def read(env):
+            quants = env["stock.quant"].search(
+                [
+                    ("product_id", "=", product_id),
+                    ("location_id", "child_of", location_id),
+                ]
+            )
+            orders = env["sale.order"].browse(order_ids)
+            return {
+                "quants": [(q.quantity, q.reserved_quantity) for q in quants],
+                "allocation": env["order.desk.allocation"].browse(allocation_id).state,
+                "held": [
+                    sum(o.order_line.move_ids.move_line_ids.mapped("quantity"))
+                    for o in orders
+                ],
+                "desk_states": orders.mapped("desk_state"),
+            }
+
+        return self._committed(read)
+
+    def test_apply_and_approve_at_the_same_second(self):
+        seen = set()
+        for round_ in range(3):
+            product_id, location_id, manager_id, allocation_id, waiting_id, racer_id = (
+                self._setup(f"r{round_}")
+            )
+            outcomes = self._run_concurrently(
+                manager_id,
+                {
+                    "apply": lambda env, a=allocation_id: (
+                        env["order.desk.allocation"].browse(a).action_apply()
+                    ),
+                    "approve": lambda env, r=racer_id: (
+                        env["sale.order"].browse(r).action_desk_approve()
+                    ),
+                },
+            )
+            state = self._read(
+                product_id, location_id, allocation_id, [waiting_id, racer_id]
+            )
+            for quantity, reserved in state["quants"]:
+                self.assertLessEqual(reserved, quantity, "over-reserved")
+            self.assertEqual(sum(r for _q, r in state["quants"]), 5, outcomes)
+            self.assertNotIsInstance(outcomes["approve"], str, outcomes)
+            self.assertEqual(state["desk_states"], ["locked", "locked"])
+            if state["allocation"] == "applied":
+                self.assertEqual(state["held"], [5, 0], outcomes)
+                seen.add("run first")
+            else:
+                # The approval took the stock first: the run saw it and changed nothing.
+                self.assertEqual(state["allocation"], "proposed")
+                self.assertIn("changed since", outcomes["apply"])
+                self.assertEqual(state["held"], [0, 5], outcomes)
+                seen.add("approval first")
+        _logger.info("allocation against approval: %s", ", ".join(sorted(seen)))
+        self.assertTrue(seen)
