@@ -19,6 +19,10 @@ from . import sale_order_line
 from . import res_partner
 from . import account_move_line
 from . import order_desk_statement
+from . import sale_order_status
+from . import order_desk_overview_tile
+from . import res_users
+from . import res_groups
 
 # Last: its SQL view reads columns that the models above add (stock.move).
 from . import order_desk_return_rate

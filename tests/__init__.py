@@ -18,3 +18,6 @@ from . import test_settlement
 from . import test_statement
 from . import test_statement_portal
 from . import test_statement_volume
+from . import test_overview
+from . import test_order_status
+from . import test_desk_tours
