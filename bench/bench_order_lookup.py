@@ -10,6 +10,7 @@ reference and the Overview's counts, as the demo clerk and manager. Prints one l
 measure: milliseconds (best of 5) and queries.
 """
 
+import sys
 import time
 
 from odoo import Command
@@ -28,7 +29,7 @@ def measure(label, func):
         elapsed = (time.perf_counter() - start) * 1000
         queries = env.cr.sql_log_count - before
         best = elapsed if best is None else min(best, elapsed)
-    print(f"{label:<48} {best:8.1f} ms  {queries:3d} queries")
+    sys.stdout.write(f"{label:<48} {best:8.1f} ms  {queries:3d} queries\n")
 
 
 def build():
@@ -67,7 +68,9 @@ def build():
 try:
     start = time.perf_counter()
     orders, shipped, invoices = build()
-    print(f"built {len(orders)} orders in {time.perf_counter() - start:.0f} s")
+    sys.stdout.write(
+        f"built {len(orders)} orders in {time.perf_counter() - start:.0f} s\n"
+    )
     clerk = env.ref("order_desk.user_clerk_demo", raise_if_not_found=False) or env.user
     manager = (
         env.ref("order_desk.user_manager_demo", raise_if_not_found=False) or env.user

@@ -380,7 +380,6 @@ class OrderDeskOverviewTile(models.Model):
             "model": "order.desk.statement",
             "domain": domain,
             "action": "order_desk.order_desk_statement_action",
-            "oldest": "date_to",
         }
 
     def _desk_late_shipments_domain(self, now):

@@ -45,7 +45,9 @@ class SaleOrder(models.Model):
     desk_status_blocker = fields.Char(
         string="What Blocks the Order", compute="_compute_desk_status"
     )
-    desk_status_next = fields.Char(string="Next Date", compute="_compute_desk_status")
+    desk_status_next = fields.Char(
+        string="Next Expected", compute="_compute_desk_status"
+    )
     # Rendered by QWeb, which escapes every value it prints: nothing to sanitize.
     desk_status_timeline = fields.Html(
         string="Timeline", compute="_compute_desk_status", sanitize=False
@@ -54,6 +56,12 @@ class SaleOrder(models.Model):
         string="Copy for the Customer",
         compute="_compute_desk_status_customer_text",
         help="A short status in the customer's language, to paste into a reply.",
+    )
+    desk_status_customer_lang = fields.Char(
+        string="Customer's Language",
+        compute="_compute_desk_status_customer_text",
+        help="The language of the customer (their contact's Language), in which the "
+        "copy is written.",
     )
 
     def _compute_desk_reference(self):
@@ -75,10 +83,13 @@ class SaleOrder(models.Model):
                 "order_desk.order_status_timeline", {"status": data}
             )
 
-    @api.depends_context("uid")
+    @api.depends_context("uid", "lang")
     def _compute_desk_status_customer_text(self):
+        Lang = self.env["res.lang"]
         for order in self:
             order.desk_status_customer_text = order._desk_customer_status_text()
+            lang = Lang._lang_get(order._desk_customer_lang())
+            order.desk_status_customer_lang = lang.name if lang else False
 
     # ------------------------------------------------------------------------------------------
     # Actions
@@ -429,6 +440,7 @@ class SaleOrder(models.Model):
                     channel=facts["labels"]["channel"].get(self.desk_channel, ""),
                 ),
                 self.client_order_ref
+                and not for_customer
                 and env._("Customer reference: %(ref)s", ref=self.client_order_ref),
             ],
         )
@@ -497,7 +509,7 @@ class SaleOrder(models.Model):
         reservation = self.desk_reservation_status if facts["confirmed"] else "none"
         step(
             "reserved",
-            env._("Stock Reserved"),
+            env._("Stock Reservation"),
             facts["confirmed"]
             and (
                 gone
@@ -508,7 +520,7 @@ class SaleOrder(models.Model):
             blocked=facts["confirmed"]
             and (bool(facts["short_lines"]) or self.desk_reservation_released),
         )
-        step("picked", env._("Picked and Packed"), gone)
+        step("picked", env._("Picking and Packing"), gone)
         shipped_details = []
         if shipping == "partial":
             shipped_details.append(
@@ -696,13 +708,17 @@ class SaleOrder(models.Model):
         """The status in a few sentences in the customer's language (zh_CN, zh_TW, en…),
         for the clerk to paste into a reply."""
         self.ensure_one()
-        partner = self.partner_id
-        langs = {code for code, _name in self.env["res.lang"].get_installed()}
-        lang = partner.lang if partner.lang in langs else self.env.lang
         order = self.with_context(
-            lang=lang, tz=partner.tz or self.env.context.get("tz")
+            lang=self._desk_customer_lang(),
+            tz=self.partner_id.tz or self.env.context.get("tz"),
         )
         return order._desk_customer_lines()
+
+    def _desk_customer_lang(self):
+        """The customer's language when it is installed, else the reader's."""
+        langs = {code for code, _name in self.env["res.lang"].get_installed()}
+        lang = self.partner_id.lang
+        return lang if lang in langs else self.env.lang or "en_US"
 
     def _desk_customer_lines(self):
         env = self.env
@@ -766,14 +782,19 @@ class SaleOrder(models.Model):
             and not facts["short_lines"]
             and shipping != "delivered"
         ):
-            lines.append(next_date + ".")
-        for incident in facts["incidents"]:
+            # A sentence of its own: the full stop is the language's.
+            lines.append(env._("%(sentence)s.", sentence=next_date))
+        if facts["incidents"]:
+            issues = "; ".join(
+                f"{facts['labels']['incident_type'][incident.incident_type]} "
+                f"{incident.name}"
+                for incident in facts["incidents"]
+            )
             lines.append(
                 env._(
-                    "We are handling a problem with this order (%(type)s, %(name)s) and "
-                    "will come back to you.",
-                    type=facts["labels"]["incident_type"][incident.incident_type],
-                    name=incident.name,
+                    "We are handling a problem with this order (%(issues)s) and will "
+                    "come back to you.",
+                    issues=issues,
                 )
             )
         payment = facts["payment"]

@@ -416,8 +416,9 @@ class TestOrderStatus(OrderStatusCase):
             "Latest carrier news: %(status)s, %(location)s (%(time)s).",
             "Expected delivery: %(date)s",
             "Delivered on %(date)s.",
-            "We are handling a problem with this order (%(type)s, %(name)s) and will "
-            "come back to you.",
+            "We are handling a problem with this order (%(issues)s) and will come back "
+            "to you.",
+            "%(sentence)s.",
             "Invoice %(invoices)s is paid. Thank you.",
             "Invoice %(invoices)s: %(due)s due by %(date)s.",
             "This order is cancelled.",
