@@ -49,6 +49,24 @@ class TestOverview(OrderDeskCase):
             groups="account.group_account_invoice",
             company_id=cls.company.id,
         )
+        # The counts are the whole company's, and other test classes commit orders to this
+        # database (see test_concurrency): these tests count in a company of their own.
+        company = cls.env["res.company"].create({"name": "OD Overview Company"})
+        (cls.clerk | cls.manager | cls.accountant | cls.salesman).write(
+            {"company_ids": [Command.link(company.id)], "company_id": company.id}
+        )
+        cls.env = cls.env(
+            context=dict(cls.env.context, allowed_company_ids=[company.id])
+        )
+        cls.company = company.with_env(cls.env)
+        cls.company.write(
+            {"order_desk_require_approval": True, "order_desk_auto_approve": False}
+        )
+        cls.env["order.desk.rule"].search([("active", "=", True)]).action_archive()
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", company.id)], limit=1
+        )
+        cls._set_stock(cls.product, 50)
         cls.Tile = cls.env["order.desk.overview.tile"]
 
     def _tiles(self, user):
@@ -205,8 +223,30 @@ class TestOverview(OrderDeskCase):
         order = self._order()
         order.with_user(self.clerk).action_desk_submit()
         self.assertEqual(self._count(self.clerk, "to_review"), 1)
-        self.assertEqual(self._count(clerk_b, "to_review"), 0)
-        self.assertFalse(self._opened(clerk_b, "to_review"))
+        tile_b = (
+            self._tile("to_review")
+            .with_user(clerk_b)
+            .with_context(allowed_company_ids=[company_b.id])
+        )
+        self.assertEqual(tile_b.count, 0)
+        action = tile_b.action_open()
+        self.assertFalse(
+            self.env["sale.order"]
+            .with_user(clerk_b)
+            .with_context(allowed_company_ids=[company_b.id])
+            .search(action["domain"])
+        )
+        # Both companies selected in the switcher: both counted.
+        self.clerk.company_ids = [Command.link(company_b.id)]
+        order_b = self._order(company_id=company_b.id)
+        order_b.with_user(self.clerk).with_context(
+            allowed_company_ids=[company_b.id]
+        ).action_desk_submit()
+        self.env.invalidate_all()
+        tile = self._tile("to_review").with_user(self.clerk)
+        self.assertEqual(tile.count, 1)
+        both = [self.company.id, company_b.id]
+        self.assertEqual(tile.with_context(allowed_company_ids=both).count, 2)
 
     def test_new_order_opens_the_desk_form(self):
         action = self.Tile.with_user(self.clerk).action_new_order()
