@@ -20,6 +20,7 @@ def post_init_hook(env):
     sync_shipping_states(env)
     index_tracking_numbers(env)
     env["res.company"].search([])._order_desk_ensure_rules()
+    set_home_actions(env)
 
 
 def sync_shipping_states(env):
@@ -62,3 +63,9 @@ def index_tracking_numbers(env):
         )
     )
     env["order.desk.tracking.number"].invalidate_model()
+
+
+def set_home_actions(env):
+    """Desk users without a home action land on the Overview after login."""
+    group = env.ref("order_desk.group_order_desk_user")
+    group.all_user_ids._desk_sync_home_action()

@@ -25,6 +25,10 @@ from . import order_desk_statement
 from . import order_desk_quota
 from . import order_desk_allocation
 from . import order_desk_shortage
+from . import sale_order_status
+from . import order_desk_overview_tile
+from . import res_users
+from . import res_groups
 
 # Last: its SQL view reads columns that the models above add (stock.move).
 from . import order_desk_return_rate

@@ -28,3 +28,6 @@ from . import test_allocation_engine
 from . import test_allocation
 from . import test_quota
 from . import test_shortage
+from . import test_overview
+from . import test_order_status
+from . import test_desk_tours
