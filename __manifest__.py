@@ -1,7 +1,7 @@
 {
     "name": "Order Desk",
     "summary": "Order clerk's day: review, locking, shipping, returns, settlement",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Sales/Sales",
     "author": "Order Desk",
     "website": "https://github.com/order-desk/order_desk",
@@ -48,8 +48,8 @@
         "views/menus.xml",
     ],
     "demo": [
-        "demo/res_users_demo.xml",
         "demo/res_partner_demo.xml",
+        "demo/res_users_demo.xml",
         "demo/product_demo.xml",
         "demo/sale_order_demo.xml",
         "demo/stock_picking_demo.xml",
@@ -57,5 +57,6 @@
     "assets": {
         "web.assets_tests": ["order_desk/static/tests/tours/**/*"],
     },
+    "pre_init_hook": "pre_init_hook",
     "post_init_hook": "post_init_hook",
 }

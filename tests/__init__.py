@@ -18,3 +18,7 @@ from . import test_settlement
 from . import test_statement
 from . import test_statement_portal
 from . import test_statement_volume
+from . import test_paid
+from . import test_install_hook
+from . import test_cron_manual
+from . import test_views
