@@ -9,9 +9,7 @@ def pre_init_hook(env):
     """Remember the last order that exists before the install: the orders created later
     during the install (the demo data) have their desk state already."""
     env.cr.execute(SQL("SELECT COALESCE(MAX(id), 0) FROM sale_order"))
-    env["ir.config_parameter"].set_param(
-        LAST_ORDER_PARAM, str(env.cr.fetchone()[0])
-    )
+    env["ir.config_parameter"].set_param(LAST_ORDER_PARAM, str(env.cr.fetchone()[0]))
 
 
 def post_init_hook(env):

@@ -1,4 +1,5 @@
 import difflib
+import gc
 import re
 from unittest.mock import patch
 
@@ -13,7 +14,14 @@ class QueryCountMixin:
     match (rather than two bare numbers)."""
 
     def _desk_queries(self, func):
-        """Run ``func`` between two flushes; return the queries it ran (their text)."""
+        """Run ``func`` between two flushes; return the queries it ran (their text).
+
+        Garbage is collected first. An environment (``with_user``, ``with_company``) lives
+        as long as something refers to it, and keeps what it computed once (its user, its
+        companies); a new one reads them again. Whether the previous run's environment is
+        still there depends on when Python's cycle collector last ran, which made counts
+        vary by one query from run to run. Collected, every run starts from new ones.
+        """
         queries = []
         execute = Cursor.execute
 
@@ -23,6 +31,7 @@ class QueryCountMixin:
             return execute(cr, query, params, log_exceptions)
 
         self.env.flush_all()
+        gc.collect()
         with patch.object(Cursor, "execute", recording):
             func()
             self.env.flush_all()

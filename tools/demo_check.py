@@ -2,6 +2,8 @@
 # newcomer on the demo database. Run by `odoo shell -d <demo db> < tools/demo_check.py`
 # (``env`` is the shell's superuser environment); prints "demo check: ok" or each problem.
 # ruff: noqa: F821
+import sys
+
 problems = []
 
 
@@ -131,6 +133,6 @@ if portal:
 env.cr.rollback()
 if problems:
     for problem in problems:
-        print(f"demo check: {problem}")
+        sys.stdout.write(f"demo check: {problem}\n")
     raise SystemExit(1)
-print("demo check: ok")
+sys.stdout.write("demo check: ok\n")
