@@ -57,8 +57,8 @@
         "views/menus.xml",
     ],
     "demo": [
-        "demo/res_users_demo.xml",
         "demo/res_partner_demo.xml",
+        "demo/res_users_demo.xml",
         "demo/product_demo.xml",
         "demo/sale_order_demo.xml",
         "demo/stock_picking_demo.xml",
@@ -73,5 +73,6 @@
         "web.report_assets_common": ["order_desk/static/src/report/**/*"],
         "web.assets_tests": ["order_desk/static/tests/tours/**/*"],
     },
+    "pre_init_hook": "pre_init_hook",
     "post_init_hook": "post_init_hook",
 }

@@ -1,10 +1,12 @@
 from odoo import SUPERUSER_ID, http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
+from odoo.tools import float_compare
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
 from ..models.order_desk_field_guard import desk_printable, desk_to_number
+from ..models.order_desk_return import UNNUMBERED, desk_quantity
 from .portal_common import desk_portal_count, desk_portal_list
 
 
@@ -111,7 +113,20 @@ class OrderDeskReturnPortal(CustomerPortal):
             "sale_order": order_sudo,
             "deliveries": deliveries,
             "picking": picking,
-            "returnable": Return._desk_returnable(picking) if picking else {},
+            "returnable": (
+                {
+                    sale_line: desk_quantity(request.env, quantity)
+                    for sale_line, quantity in Return._desk_available(picking).items()
+                    if float_compare(
+                        quantity,
+                        0.0,
+                        precision_rounding=sale_line.product_uom_id.rounding,
+                    )
+                    > 0
+                }
+                if picking
+                else {}
+            ),
             "reasons": reasons,
             "conditions": Return.env["order.desk.return.line"]
             ._fields["condition"]
@@ -251,9 +266,12 @@ class OrderDeskReturnPortal(CustomerPortal):
         user = request.env.user
         # The customer cannot write returns: the request is made as the system, for this
         # order only (access checked by the caller), then checked as any clerk's would be.
+        # It is checked before it gets its RMA number: a refused request shows none and uses
+        # none of the sequence.
         with env.cr.savepoint():
             return_sudo = env["order.desk.return"].create(
                 {
+                    "name": UNNUMBERED,
                     "order_id": order_sudo.id,
                     "picking_id": picking.id,
                     "source": "portal",
@@ -263,4 +281,7 @@ class OrderDeskReturnPortal(CustomerPortal):
                 }
             )
             return_sudo.action_submit()
+        return_sudo.name = return_sudo.with_company(
+            order_sudo.company_id
+        )._desk_next_names(1)[0]
         return return_sudo

@@ -20,6 +20,7 @@ from . import delivery_carrier
 from . import sale_order
 from . import sale_order_line
 from . import res_partner
+from . import account_move
 from . import account_move_line
 from . import order_desk_statement
 from . import order_desk_quota

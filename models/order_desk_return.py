@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import float_compare, float_is_zero
+from odoo.tools import float_compare, float_is_zero, float_repr, float_round
 
 from .order_desk_document_mixin import MANAGER_GROUP
 from .order_desk_field_guard import desk_clean_text
@@ -38,6 +38,21 @@ RETURN_SOURCES = [
 
 # States in which a request still holds quantities that have no return receipt yet.
 PENDING_STATES = ("to_approve",)
+
+# The reference of a portal request while it is checked: it draws its RMA number from the
+# sequence only once accepted.
+UNNUMBERED = "/"
+
+
+def desk_quantity(env, quantity, uom=None):
+    """A quantity as people write it (2, 1.5: no trailing zeros), with its unit when
+    ``uom`` is given."""
+    digits = env["decimal.precision"].precision_get("Product Unit")
+    text = float_repr(float_round(quantity, precision_digits=digits), digits)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text} {uom.name}" if uom else text
+
 
 # What may still change on a return's lines, by the return's state (all of it in draft).
 LINE_FIELDS_OPEN = {
@@ -230,12 +245,18 @@ class OrderDeskReturn(models.Model):
             if ret.order_id:
                 ret.partner_id = ret.order_id.partner_id
 
-    @api.depends("picking_id.date_done", "company_id.order_desk_return_days")
+    @api.depends(
+        "picking_id.desk_delivered_date",
+        "picking_id.date_done",
+        "company_id.order_desk_return_days",
+    )
     def _compute_return_deadline(self):
+        """The window runs from the customer's receipt of the goods (the delivery's
+        Delivered On); from the shipping date while no receipt is known."""
         today = fields.Date.context_today(self)
         for ret in self:
             days = ret.company_id.order_desk_return_days
-            delivered = ret.picking_id.date_done
+            delivered = ret.picking_id.desk_delivered_date or ret.picking_id.date_done
             if delivered and days:
                 deadline = fields.Date.context_today(ret, delivered) + timedelta(
                     days=days
@@ -592,34 +613,27 @@ class OrderDeskReturn(models.Model):
         )
         for ret in self:
             if not ret.picking_id:
-                raise UserError(
-                    self.env._("Return %(rma)s: choose the delivery.", rma=ret.name)
-                )
+                raise ret._desk_refusal(self.env._("Choose the delivery."))
             if not ret.line_ids:
-                raise UserError(
-                    self.env._("Return %(rma)s: add the goods to return.", rma=ret.name)
-                )
+                raise ret._desk_refusal(self.env._("Add the goods to return."))
             picking = ret.picking_id
             if (
                 picking.sale_id != ret.order_id
                 or picking.state != "done"
                 or not picking._desk_is_customer_delivery()
             ):
-                raise UserError(
+                raise ret._desk_refusal(
                     self.env._(
-                        "Return %(rma)s: %(picking)s is not a delivery of %(order)s "
-                        "that has left.",
-                        rma=ret.name,
+                        "%(picking)s is not a delivery of %(order)s that has left.",
                         picking=picking.name,
                         order=ret.order_id.name,
                     )
                 )
             if ret.is_outside_window and not ret.window_exception:
-                raise UserError(
+                raise ret._desk_refusal(
                     self.env._(
-                        "Return %(rma)s: the return window closed on %(deadline)s. A "
-                        "manager can accept it outside the window.",
-                        rma=ret.name,
+                        "The return window closed on %(deadline)s. A manager can accept "
+                        "it outside the window.",
                         deadline=ret.return_deadline,
                     )
                 )
@@ -637,10 +651,9 @@ class OrderDeskReturn(models.Model):
             )
             for sale_line, quantity in asked.items():
                 if sale_line not in returnable:
-                    raise UserError(
+                    raise ret._desk_refusal(
                         self.env._(
-                            "Return %(rma)s: %(product)s was not delivered on %(picking)s.",
-                            rma=ret.name,
+                            "%(product)s was not delivered on %(picking)s.",
                             product=sale_line.product_id.display_name,
                             picking=picking.name,
                         )
@@ -652,15 +665,14 @@ class OrderDeskReturn(models.Model):
                 )
                 available = returnable[sale_line] - elsewhere
                 if float_compare(quantity, available, precision_digits=precision) > 0:
-                    raise UserError(
+                    raise ret._desk_refusal(
                         self.env._(
-                            "Return %(rma)s: %(quantity)s %(product)s asked, but only "
-                            "%(available)s can still come back from %(picking)s "
-                            "(delivered, less returned and requested).",
-                            rma=ret.name,
-                            quantity=quantity,
+                            "%(quantity)s %(product)s asked, but only %(available)s can "
+                            "still come back from %(picking)s (delivered, less returned "
+                            "and requested).",
+                            quantity=desk_quantity(self.env, quantity),
                             product=sale_line.product_id.display_name,
-                            available=max(available, 0.0),
+                            available=desk_quantity(self.env, max(available, 0.0)),
                             picking=picking.name,
                         )
                     )
@@ -674,16 +686,43 @@ class OrderDeskReturn(models.Model):
                 )
                 available = returnable_lots.get((sale_line, lot), 0.0) - elsewhere
                 if float_compare(quantity, available, precision_digits=precision) > 0:
-                    raise UserError(
+                    raise ret._desk_refusal(
                         self.env._(
-                            "Return %(rma)s: %(lot)s of %(product)s was not delivered "
-                            "on %(picking)s or has already come back.",
-                            rma=ret.name,
+                            "%(lot)s of %(product)s was not delivered on %(picking)s or "
+                            "has already come back.",
                             lot=lot.name,
                             product=sale_line.product_id.display_name,
                             picking=picking.name,
                         )
                     )
+
+    def _desk_refusal(self, problem):
+        """The error refusing this request for ``problem`` (translated): named after its RMA
+        number once it has one. A portal request gets its number only when it is accepted,
+        so a refused one shows (and uses) none."""
+        self.ensure_one()
+        if self.name == UNNUMBERED:
+            return UserError(problem)
+        return UserError(
+            self.env._("Return %(rma)s: %(problem)s", rma=self.name, problem=problem)
+        )
+
+    @api.model
+    def _desk_available(self, picking):
+        """``{sale order line: quantity}`` that a new request may still ask back from
+        ``picking``: delivered there, less what came back or is on its way back, less what
+        requests waiting for approval ask."""
+        available = self._desk_returnable(picking)
+        pending = self.env["order.desk.return.line"].search(
+            [
+                ("return_id.state", "in", PENDING_STATES),
+                ("return_id.picking_id", "=", picking.id),
+            ]
+        )
+        for line in pending:
+            if line.sale_line_id in available:
+                available[line.sale_line_id] -= line.quantity
+        return available
 
     # ------------------------------------------------------------------------------------------
     # Business helpers
@@ -1079,27 +1118,24 @@ class OrderDeskReturnLine(models.Model):
         self.ensure_one()
         ret = self.return_id
         if self.quantity <= 0:
-            raise UserError(
+            raise ret._desk_refusal(
                 self.env._(
-                    "Return %(rma)s: give a quantity for %(product)s.",
-                    rma=ret.name,
+                    "Give a quantity for %(product)s.",
                     product=self.product_id.display_name,
                 )
             )
         if self.product_tracking in ("lot", "serial") and not self.lot_id:
-            raise UserError(
+            raise ret._desk_refusal(
                 self.env._(
-                    "Return %(rma)s: %(product)s is tracked: name the lot or serial "
-                    "number that comes back.",
-                    rma=ret.name,
+                    "%(product)s is tracked: name the lot or serial number that comes "
+                    "back.",
                     product=self.product_id.display_name,
                 )
             )
         if self.product_tracking == "serial" and self.quantity != 1:
-            raise UserError(
+            raise ret._desk_refusal(
                 self.env._(
-                    "Return %(rma)s: one line per serial number of %(product)s.",
-                    rma=ret.name,
+                    "One line per serial number of %(product)s.",
                     product=self.product_id.display_name,
                 )
             )

@@ -414,6 +414,9 @@ class OrderDeskRule(models.Model):
             ]
         )
         by_partner = candidates.grouped(lambda o: o.partner_id.commercial_partner_id)
+        # The lines of every candidate at once: which orders need them depends on the
+        # references, and reading them group by group would cost a query per customer.
+        self._product_lines(candidates).mapped("product_uom_qty")
         window = timedelta(days=days)
         for order in orders:
             others = by_partner.get(

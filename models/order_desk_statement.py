@@ -11,6 +11,8 @@ from odoo.tools import SQL, format_date
 
 from .order_desk_field_guard import MAX_NUMBER, desk_printable, desk_to_number
 
+from .account_move import MONEY_MOVE
+
 STATEMENT_STATES = [
     ("draft", "Draft"),
     ("sent", "Sent"),
@@ -34,6 +36,36 @@ DISPUTE_STATES = [
     ("resolved", "Resolved"),
     ("rejected", "Rejected"),
 ]
+
+# How far a statement line's item is settled. Paid is money: a payment or a bank statement
+# line matched with the item (as Odoo's own payment status counts it); an item matched
+# only with credit notes or other entries is credited, not paid.
+SETTLEMENT_STATES = [
+    ("open", "Open"),
+    ("partial", "Partly Settled"),
+    ("paid", "Paid"),
+    ("credited", "Credited"),
+    ("settled", "Settled"),
+]
+
+SETTLEMENT_SQL = SQL(
+    """
+    CASE WHEN NOT aml.reconciled THEN
+              CASE WHEN aml.amount_residual = aml.balance THEN 'open' ELSE 'partial' END
+         WHEN aml.balance <= 0
+              OR move.origin_payment_id IS NOT NULL
+              OR move.statement_line_id IS NOT NULL THEN 'settled'
+         WHEN EXISTS (
+              SELECT 1
+                FROM account_partial_reconcile part
+                JOIN account_move_line other ON other.id = part.credit_move_id
+                JOIN account_move money ON money.id = other.move_id
+               WHERE part.debit_move_id = aml.id
+                 AND %(money)s) THEN 'paid'
+         ELSE 'credited' END
+    """,
+    money=MONEY_MOVE,
+)
 
 ACCOUNTING_GROUP = "account.group_account_invoice"
 
@@ -557,6 +589,9 @@ class OrderDeskStatement(models.Model):
         kept = existing.filtered(lambda s: s.state != "draft")
         drafts = existing - kept
         todo_ids = partner_ids - set(kept.partner_id.ids)
+        if not todo_ids:
+            # Every customer's statement is already sent or agreed: nothing to compute.
+            return kept
         previous = {}
         for statement in self.search(
             [
@@ -667,6 +702,8 @@ class OrderDeskStatement(models.Model):
         any number of customers and items (the ORM would create them one by one). Also
         records, for statements without a previous agreed one, the items their opening
         balance counts, so that agreeing them marks exactly those."""
+        if not statements:
+            return
         cr = self.env.cr
         ids = tuple(statements.ids)
         cr.execute(
@@ -701,7 +738,8 @@ class OrderDeskStatement(models.Model):
                 INSERT INTO order_desk_statement_line
                        (statement_id, company_id, sequence, date, move_id, move_line_id,
                         name, ref, date_maturity, debit, credit, balance, amount_residual,
-                        reconciled, currency_id, amount_currency, entry_type, is_late,
+                        reconciled, settlement, currency_id, amount_currency,
+                        entry_type, is_late,
                         create_uid, create_date, write_uid, write_date)
                 SELECT c.statement_id, aml.company_id,
                        ROW_NUMBER() OVER w,
@@ -710,6 +748,7 @@ class OrderDeskStatement(models.Model):
                        aml.date_maturity, aml.debit, aml.credit,
                        c.opening_balance + SUM(aml.balance) OVER w,
                        aml.amount_residual, aml.reconciled,
+                       %(settlement)s,
                        aml.currency_id, aml.amount_currency,
                        CASE WHEN move.move_type = 'out_invoice' THEN 'invoice'
                             WHEN move.move_type = 'out_refund' THEN 'credit_note'
@@ -734,6 +773,7 @@ class OrderDeskStatement(models.Model):
                              ORDER BY aml.date < c.date_from DESC, aml.date, aml.id)
                 """,
                 customers=customers,
+                settlement=SETTLEMENT_SQL,
                 uid=self.env.uid,
             )
         )
@@ -866,6 +906,11 @@ class OrderDeskStatement(models.Model):
             ._fields["entry_type"]
             ._description_selection(self.env)
         )
+        settlements = dict(
+            self.env["order.desk.statement.line"]
+            ._fields["settlement"]
+            ._description_selection(self.env)
+        )
         sheet.write(0, 0, self.env._("Statement of Account"), formats["title"])
         sheet.write(1, 0, self.partner_id.display_name, formats["bold"])
         sheet.write(
@@ -887,7 +932,7 @@ class OrderDeskStatement(models.Model):
             self.env._("Debit"),
             self.env._("Credit"),
             self.env._("Balance"),
-            self.env._("Reconciled"),
+            self.env._("Status"),
         ]
         sheet.write_row(4, 0, headers, formats["header"])
         sheet.freeze_panes(5, 0)
@@ -915,7 +960,7 @@ class OrderDeskStatement(models.Model):
             sheet.write_number(row, 5, line.debit, formats["money"])
             sheet.write_number(row, 6, line.credit, formats["money"])
             sheet.write_number(row, 7, line.balance, formats["money"])
-            sheet.write(row, 8, self.env._("Yes") if line.reconciled else "")
+            sheet.write(row, 8, settlements.get(line.settlement, ""))
             row += 1
         sheet.write(row, 1, self.env._("Closing balance"), formats["bold"])
         sheet.write_number(row, 5, self.total_debit, formats["money_bold"])
@@ -1067,6 +1112,13 @@ class OrderDeskStatementLine(models.Model):
         string="Amount in Currency", currency_field="currency_id"
     )
     reconciled = fields.Boolean(help="Fully matched when the statement was made.")
+    settlement = fields.Selection(
+        SETTLEMENT_STATES,
+        string="Status",
+        help="When the statement was made: Paid, matched with payments or bank statement "
+        "lines; Credited, matched only with credit notes or other entries (nothing was "
+        "paid); Settled, a payment or credit fully used; Partly Settled; Open.",
+    )
     is_late = fields.Boolean(
         string="Late Entry",
         help="Dated before this statement's period and posted after the previous agreed "

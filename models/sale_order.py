@@ -221,7 +221,8 @@ class SaleOrder(models.Model):
         compute="_compute_desk_settlement_amounts",
         store=True,
         help="What should be invoiced by now, taxes included: the delivered quantities of "
-        "goods invoiced on delivery, the ordered quantities of the others.",
+        "goods invoiced on delivery, the ordered quantities of the others less what the "
+        "customer returned (plus what an exchange sent again).",
     )
     desk_amount_delivered = fields.Monetary(
         string="Delivered Amount",
@@ -235,7 +236,12 @@ class SaleOrder(models.Model):
         help="Posted customer invoices less posted credit notes of the order.",
     )
     desk_amount_paid = fields.Monetary(
-        string="Paid Amount", compute="_compute_desk_settlement_amounts", store=True
+        string="Paid Amount",
+        compute="_compute_desk_settlement_amounts",
+        store=True,
+        help="Money received: payments and bank statement lines matched with the order's "
+        "invoices, less what was paid back on its credit notes. Credit notes and reversals "
+        "lower the invoiced amount, not this one.",
     )
     desk_amount_to_invoice = fields.Monetary(
         string="Invoicing Difference",
@@ -245,7 +251,10 @@ class SaleOrder(models.Model):
         "negative when more was invoiced than due.",
     )
     desk_amount_unpaid = fields.Monetary(
-        string="Unpaid Amount", compute="_compute_desk_settlement_amounts", store=True
+        string="Unpaid Amount",
+        compute="_compute_desk_settlement_amounts",
+        store=True,
+        help="Invoiced less paid.",
     )
     desk_amounts_agree = fields.Boolean(
         string="Amounts Agree",
@@ -258,7 +267,9 @@ class SaleOrder(models.Model):
         string="Paid in Advance",
         compute="_compute_desk_settlement_amounts",
         store=True,
-        help="Every posted invoice of the order is paid and together they cover the order.",
+        help="The money received for the order (payments and bank statement lines matched "
+        "with its invoices, less what was paid back) covers the order's total. Credit notes "
+        "pay nothing.",
     )
 
     # Review trail
@@ -332,11 +343,22 @@ class SaleOrder(models.Model):
         "order_line.qty_delivered",
         "order_line.product_uom_qty",
         "order_line.price_total",
+        "order_line.move_ids.state",
+        "order_line.move_ids.product_uom_qty",
         "order_line.invoice_lines.move_id.state",
         "order_line.invoice_lines.move_id.amount_total",
         "order_line.invoice_lines.move_id.amount_residual",
     )
     def _compute_desk_settlement_amounts(self):
+        """Ordered, delivered, due, invoiced and paid amounts of the orders.
+
+        Paid is money: what payments and bank statement lines matched with the orders'
+        invoices, less what was paid back on their credit notes. Credit notes and reversals
+        lower what is invoiced (due), never what is paid. Read for every order at once.
+        """
+        invoices = self.invoice_ids.filtered(lambda m: m.state == "posted")
+        money = invoices._desk_money_matched()
+        kept = self.order_line._desk_qty_kept()
         for order in self:
             currency = order.currency_id
             delivered = expected = 0.0
@@ -348,33 +370,21 @@ class SaleOrder(models.Model):
                 if line.product_id.invoice_policy == "delivery":
                     expected += unit * line.qty_delivered
                 else:
-                    expected += line.price_total
+                    expected += unit * kept.get(line, line.product_uom_qty)
             invoiced = paid = 0.0
-            invoices = order.invoice_ids.filtered(lambda m: m.state == "posted")
-            for move in invoices:
+            for move in order.invoice_ids.filtered(lambda m: m.state == "posted"):
                 sign = -1 if move.move_type == "out_refund" else 1
-                total = (
-                    move.currency_id._convert(
-                        move.amount_total, currency, order.company_id, move.invoice_date
+                total = move.amount_total
+                received = money.get(move._origin.id, 0.0)
+                if move.currency_id != currency:
+                    total, received = (
+                        move.currency_id._convert(
+                            amount, currency, order.company_id, move.invoice_date
+                        )
+                        for amount in (total, received)
                     )
-                    if move.currency_id != currency
-                    else move.amount_total
-                )
-                residual = (
-                    move.currency_id._convert(
-                        move.amount_residual,
-                        currency,
-                        order.company_id,
-                        move.invoice_date,
-                    )
-                    if move.currency_id != currency
-                    else move.amount_residual
-                )
                 invoiced += sign * total
-                paid += sign * (total - residual)
-            customer_invoices = invoices.filtered(
-                lambda m: m.move_type == "out_invoice"
-            )
+                paid += sign * received
             order.desk_amount_delivered = delivered
             order.desk_amount_expected = expected if order.state == "sale" else 0.0
             order.desk_amount_invoiced = invoiced
@@ -382,15 +392,13 @@ class SaleOrder(models.Model):
             order.desk_amount_to_invoice = order.desk_amount_expected - invoiced
             order.desk_amount_unpaid = invoiced - paid
             order.desk_amounts_agree = currency.is_zero(order.desk_amount_to_invoice)
-            order.desk_prepaid = bool(
-                customer_invoices
-                and all(
-                    m.currency_id.is_zero(m.amount_residual) for m in customer_invoices
-                )
-                and currency.compare_amounts(
-                    sum(customer_invoices.mapped("amount_total")), order.amount_total
-                )
-                >= 0
+            # Money received covers the whole order: a credit note lowers what is due
+            # but pays nothing, so it never lets prepaid goods leave.
+            order.desk_prepaid = currency.compare_amounts(
+                paid, order.amount_total
+            ) >= 0 and (
+                currency.compare_amounts(paid, 0.0) > 0
+                or currency.is_zero(order.amount_total)
             )
 
     @api.constrains("desk_settlement_method", "payment_term_id")
@@ -968,14 +976,16 @@ class SaleOrder(models.Model):
     def _cron_desk_release_expired(self, limit=500):
         """Scheduled action: release the reservations held past their deadline.
 
-        Only locked orders that are neither shipped (no delivery done) nor paid are released;
-        a note is logged and an activity is given to the salesperson.
+        Only locked orders that are neither shipped (no delivery done) nor paid (no money
+        received for them: a credit note is not a payment) are released; a note is logged
+        and an activity is given to the salesperson.
         """
         orders = self.search(
             [
                 ("desk_state", "=", "locked"),
                 ("desk_reservation_released", "=", False),
                 ("desk_reservation_deadline", "<", fields.Datetime.now()),
+                ("desk_amount_paid", "<=", 0.0),
             ],
             limit=limit,
             order="desk_reservation_deadline",
@@ -983,10 +993,7 @@ class SaleOrder(models.Model):
         shipped = orders.picking_ids.filtered(
             lambda p: p.state == "done" and p.picking_type_code == "outgoing"
         ).sale_id
-        paid = orders.invoice_ids.filtered(
-            lambda m: m.state == "posted" and m.payment_state in ("paid", "in_payment")
-        ).line_ids.sale_line_ids.order_id
-        expired = orders - shipped - paid
+        expired = orders - shipped
         if not expired:
             return
         expired._desk_release(

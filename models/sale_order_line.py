@@ -115,6 +115,41 @@ class SaleOrderLine(models.Model):
             for move in moves
         )
 
+    def _desk_qty_kept(self):
+        """``{line: quantity}`` the customer keeps of the lines of ``self`` invoiced on
+        ordered quantities that had goods come back: ordered, less what came back through
+        a return (Odoo's return of the delivery, refunded), plus what an exchange sends
+        again; in the line's unit. Lines without a return are not listed (all of the
+        ordered quantity is kept). Reads the moves of every line at once."""
+        kept = {}
+        lines = self.filtered(
+            lambda ln: (
+                ln.product_id.invoice_policy != "delivery"
+                and ln.qty_delivered_method == "stock_move"
+                and ln.move_ids
+            )
+        )
+        lines.move_ids.mapped("origin_returned_move_id")
+        for line in lines:
+            outgoing, incoming = line._get_outgoing_incoming_moves()
+            back = sum(
+                move.product_uom._compute_quantity(move.quantity, line.product_uom_id)
+                for move in incoming
+                if move.state == "done"
+            )
+            if not back:
+                continue
+            again = sum(
+                move.product_uom._compute_quantity(
+                    move.quantity if move.state == "done" else move.product_uom_qty,
+                    line.product_uom_id,
+                )
+                for move in outgoing
+                if move.desk_return_id and move.state != "cancel"
+            )
+            kept[line] = line.product_uom_qty - back + again
+        return kept
+
     def _get_outgoing_incoming_moves(self, strict=True):
         # Reshipments after an incident replace goods already counted as delivered: they
         # must not count again (nor be invoiced again).

@@ -252,31 +252,58 @@ class StockPicking(models.Model):
 
     @api.depends(
         "sale_id.desk_settlement_method",
+        "sale_id.desk_amount_paid",
+        "sale_id.picking_ids.move_ids.quantity",
+        "sale_id.picking_ids.move_ids.product_uom_qty",
+        "sale_id.picking_ids.move_ids.state",
         "move_ids.quantity",
         "move_ids.product_uom_qty",
         "move_ids.state",
     )
     def _compute_desk_cod_amount(self):
-        for picking in self:
-            amount = 0.0
-            if picking.sale_id.desk_settlement_method == "cod" and (
-                picking._desk_is_customer_delivery()
-            ):
-                for move in picking.move_ids.filtered(
-                    lambda m: m.state != "cancel" and m.sale_line_id.product_uom_qty
-                ):
-                    line = move.sale_line_id
-                    quantity = (
-                        move.quantity if move.state == "done" else move.product_uom_qty
-                    )
-                    amount += (
-                        move.product_uom._compute_quantity(
-                            quantity, line.product_uom_id
-                        )
-                        * line.price_total
-                        / line.product_uom_qty
-                    )
-            picking.desk_cod_amount = amount
+        """What the courier collects: the value of the delivery's goods at the order's
+        prices, less the money the customer already paid for the order.
+
+        The money received is spent on the order's deliveries in the order they leave (or
+        are planned), so a deposit lowers the first delivery, then the next; a delivery
+        already paid for collects nothing. Credit notes are not money received.
+        """
+        cod = self.filtered(
+            lambda p: (
+                p.sale_id.desk_settlement_method == "cod"
+                and p._desk_is_customer_delivery()
+            )
+        )
+        (self - cod).desk_cod_amount = 0.0
+        covered = {}
+        for order in cod.sale_id:
+            paid_left = max(order.desk_amount_paid, 0.0)
+            for delivery in order.picking_ids.filtered(
+                lambda p: p.state != "cancel" and p._desk_is_customer_delivery()
+            ).sorted(lambda p: (p.date_done or p.scheduled_date or datetime.max, p.id)):
+                covered[delivery.id] = min(delivery._desk_goods_value(), paid_left)
+                paid_left -= covered[delivery.id]
+        for picking in cod:
+            picking.desk_cod_amount = picking.sale_id.currency_id.round(
+                picking._desk_goods_value() - covered.get(picking._origin.id, 0.0)
+            )
+
+    def _desk_goods_value(self):
+        """Value of this delivery's goods at the order's prices, taxes included (what
+        left once done, what is planned before)."""
+        self.ensure_one()
+        amount = 0.0
+        for move in self.move_ids.filtered(
+            lambda m: m.state != "cancel" and m.sale_line_id.product_uom_qty
+        ):
+            line = move.sale_line_id
+            quantity = move.quantity if move.state == "done" else move.product_uom_qty
+            amount += (
+                move.product_uom._compute_quantity(quantity, line.product_uom_id)
+                * line.price_total
+                / line.product_uom_qty
+            )
+        return amount
 
     def _compute_desk_open_incident_count(self):
         counts = self.env["order.desk.incident"]._desk_open_counts("picking_id", self)

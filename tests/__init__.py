@@ -31,3 +31,7 @@ from . import test_shortage
 from . import test_overview
 from . import test_order_status
 from . import test_desk_tours
+from . import test_paid
+from . import test_install_hook
+from . import test_cron_manual
+from . import test_views

@@ -1,8 +1,72 @@
+import difflib
+import gc
+import re
+from unittest.mock import patch
+
 from odoo import Command
+from odoo.sql_db import Cursor
 from odoo.tests import Form, TransactionCase, new_test_user
+from odoo.tools import SQL
 
 
-class OrderDeskCase(TransactionCase):
+class QueryCountMixin:
+    """Exact query counts of batch paths, with the queries that differ when they do not
+    match (rather than two bare numbers)."""
+
+    def _desk_queries(self, func):
+        """Run ``func`` between two flushes; return the queries it ran (their text).
+
+        Garbage is collected first. An environment (``with_user``, ``with_company``) lives
+        as long as something refers to it, and keeps what it computed once (its user, its
+        companies); a new one reads them again. Whether the previous run's environment is
+        still there depends on when Python's cycle collector last ran, which made counts
+        vary by one query from run to run. Collected, every run starts from new ones.
+        """
+        queries = []
+        execute = Cursor.execute
+
+        def recording(cr, query, params=None, log_exceptions=True):
+            text = query.code if isinstance(query, SQL) else str(query)
+            queries.append(" ".join(text.split()))
+            return execute(cr, query, params, log_exceptions)
+
+        self.env.flush_all()
+        gc.collect()
+        with patch.object(Cursor, "execute", recording):
+            func()
+            self.env.flush_all()
+        return queries
+
+    def assertSameQueries(self, small, large, label):
+        """``small`` and ``large`` (query lists of the same path at two sizes) have exactly
+        the same number of queries; the failure shows the queries that differ."""
+        if len(small) != len(large):
+            diff = self._desk_query_diff(small, large)
+            self.fail(f"{label}: {len(small)} queries, then {len(large)}:\n{diff}")
+
+    @staticmethod
+    def _desk_query_shapes(queries):
+        """The queries with ids and numbers blanked: they differ between runs of the same
+        query."""
+        return [
+            re.sub(r"%s(, %s)+", "%s...", re.sub(r"\b\d+\b", "N", query))[:1000]
+            for query in queries
+        ]
+
+    def _desk_query_diff(self, small, large):
+        """The queries of ``large`` that ``small`` did not run and the reverse."""
+        return "\n".join(
+            difflib.unified_diff(
+                self._desk_query_shapes(small),
+                self._desk_query_shapes(large),
+                "small",
+                "large",
+                n=1,
+            )
+        )
+
+
+class OrderDeskCase(QueryCountMixin, TransactionCase):
     """Builds its own company data, users and rules; relies on no demo record."""
 
     @classmethod

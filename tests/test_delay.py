@@ -112,10 +112,9 @@ class TestDelay(OrderDeskCase):
                 pickings |= picking
         self.env.flush_all()
         with freeze_time(check_at):
-            before = self.cr.sql_log_count
-            self.env["stock.picking"]._cron_desk_detect_delays()
-            self.env.flush_all()
-            queries = self.cr.sql_log_count - before
+            queries = self._desk_queries(
+                self.env["stock.picking"]._cron_desk_detect_delays
+            )
         self.assertEqual(len(self._delay_incidents(pickings)), count)
         return queries
 
@@ -129,5 +128,7 @@ class TestDelay(OrderDeskCase):
             self._count_cron(2, "2026-01-05 10:00:00", "2026-01-10 10:00:00")  # warm-up
             small = self._count_cron(3, "2026-02-05 10:00:00", "2026-02-10 10:00:00")
             large = self._count_cron(12, "2026-03-05 10:00:00", "2026-03-10 10:00:00")
-        _logger.info("delay check: 3 late deliveries %s queries, 12: %s", small, large)
-        self.assertLessEqual(large, small, f"12 late: {large}, 3 late: {small}")
+        _logger.info(
+            "delay check: 3 late deliveries %s queries, 12: %s", len(small), len(large)
+        )
+        self.assertSameQueries(small, large, "delay check of 3, then 12 deliveries")

@@ -92,6 +92,78 @@ class TestReturnPortal(HttpCase, OrderDeskCase):
             self.env["order.desk.return"].search([("order_id", "=", self.order_a.id)])
         )
 
+    def test_page_shows_what_can_still_come_back_and_keeps_the_input(self):
+        """3 delivered, 1 already asked back: the page offers 2 (not 3.0); asking 3 is
+        refused with the typed quantity kept, no RMA number shown and none drawn."""
+        line = self.order_a.order_line
+        pending = self.env["order.desk.return"].create(
+            {
+                "order_id": self.order_a.id,
+                "picking_id": self.picking_a.id,
+                "line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "sale_line_id": line.id,
+                            "quantity": 1.0,
+                            "reason_id": self.reason.id,
+                        },
+                    )
+                ],
+            }
+        )
+        pending.action_submit()
+        sequence = self.env.ref("order_desk.seq_order_desk_return")
+        next_number = sequence.number_next_actual
+        next_name = sequence.get_next_char(next_number)
+        self.authenticate("od_rma_a", "od_rma_a")
+        response, token = self._form(self.order_a)
+        self.assertRegex(response.text, r">\s*2\s*<small[^>]*>Units</small>")
+        self.assertNotIn("3.0", response.text)
+        response = self._post(self.order_a, token, 3)
+        self.assertIn("only 2 can still come back", response.text)
+        self.assertRegex(response.text, rf'name="qty_{line.id}"\s+value="3"')
+        self.assertIn("Too many chairs", response.text, "the comment is kept too")
+        self.assertNotIn(next_name, response.text)
+        self.assertNotIn("Return /", response.text)
+        self.assertEqual(
+            self.env["order.desk.return"].search([("order_id", "=", self.order_a.id)]),
+            pending,
+        )
+        self.assertEqual(sequence.number_next_actual, next_number, "no number drawn")
+        # Asking what is left works, and only then takes the next number.
+        response = self._post(self.order_a, token, 2)
+        created = self.env["order.desk.return"].search(
+            [("order_id", "=", self.order_a.id), ("id", "!=", pending.id)]
+        )
+        self.assertEqual(created.name, next_name)
+        self.assertEqual(created.state, "to_approve")
+
+    def test_nothing_left_to_return(self):
+        line = self.order_a.order_line
+        self.env["order.desk.return"].create(
+            {
+                "order_id": self.order_a.id,
+                "picking_id": self.picking_a.id,
+                "line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "sale_line_id": line.id,
+                            "quantity": 3.0,
+                            "reason_id": self.reason.id,
+                        },
+                    )
+                ],
+            }
+        ).action_submit()
+        self.authenticate("od_rma_a", "od_rma_a")
+        response, _token = self._form(self.order_a)
+        self.assertIn("is already asked back", response.text)
+        self.assertNotIn(f"qty_{line.id}", response.text)
+
     def test_other_customer_is_refused(self):
         self.authenticate("od_rma_a", "od_rma_a")
         response, token = self._form(self.order_b)

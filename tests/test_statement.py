@@ -7,8 +7,10 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
+from .common import QueryCountMixin
 
-class StatementCase(TransactionCase):
+
+class StatementCase(QueryCountMixin, TransactionCase):
     """Customers with invoices, credit notes and payments, all built here."""
 
     @classmethod
@@ -208,6 +210,68 @@ class TestStatement(StatementCase):
         self.assertEqual((first.move_id, first.is_late), (late, True))
         self.assertEqual(november.line_ids[1].move_id, self.inv_nov)
         self.assertAlmostEqual(november.closing_balance, 1450.0)
+
+    def test_prepare_again_keeps_what_was_sent(self):
+        """A statement sent (or agreed) stays as it is when the period is prepared again,
+        and is returned; also when every chosen customer's statement is kept."""
+        other = self._customer_with_invoice()
+        first = self._generate(
+            date(2026, 10, 1), date(2026, 10, 31), self.customer | other
+        )
+        sent = first.filtered(lambda s: s.partner_id == self.customer)
+        sent.with_user(self.accountant).action_send()
+        again = self._generate(
+            date(2026, 10, 1), date(2026, 10, 31), self.customer | other
+        )
+        self.assertEqual(again, first)
+        self.assertEqual(sent.state, "sent")
+        only_kept = self._generate(date(2026, 10, 1), date(2026, 10, 31), self.customer)
+        self.assertEqual(only_kept, sent)
+        sent.with_user(self.accountant).action_confirm()
+        self.assertEqual(
+            self._generate(date(2026, 10, 1), date(2026, 10, 31), self.customer), sent
+        )
+
+    def test_line_status_tells_paid_from_credited(self):
+        """Paid is money (a payment, a bank statement line); an invoice cleared by a credit
+        note is credited, not paid."""
+        buyer = self._customer("Xibei Trading")
+        paid = self._invoice(buyer, 200.0, "2026-10-02")
+        payment = self._payment(buyer, 200.0, "2026-10-03")
+        (self._receivable(paid) | self._receivable(payment)).reconcile()
+        credited = self._invoice(buyer, 150.0, "2026-10-04")
+        note = self._invoice(buyer, 150.0, "2026-10-05", "out_refund")
+        (self._receivable(credited) | self._receivable(note)).reconcile()
+        partly = self._invoice(buyer, 100.0, "2026-10-06")
+        deposit = self._payment(buyer, 40.0, "2026-10-07")
+        (self._receivable(partly) | self._receivable(deposit)).reconcile()
+        unpaid = self._invoice(buyer, 60.0, "2026-10-08")
+        statement = self._generate(date(2026, 10, 1), date(2026, 10, 31), buyer)
+        status = {line.move_id: line.settlement for line in statement.line_ids}
+        self.assertEqual(
+            status,
+            {
+                paid: "paid",
+                payment.move_id: "settled",
+                credited: "credited",
+                note: "settled",
+                partly: "partial",
+                deposit.move_id: "settled",
+                unpaid: "open",
+            },
+        )
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("order_desk.statement_of_account", statement.ids)[0]
+            .decode()
+        )
+        self.assertIn("Credited", html)
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(statement.with_user(self.accountant)._desk_xlsx())
+        )
+        sheet = workbook.worksheets[0]
+        self.assertEqual(sheet["I5"].value, "Status")
+        self.assertIn("Paid", [cell.value for cell in sheet["I"]])
 
     def test_dispute_life_cycle(self):
         statement = self._generate(date(2026, 10, 1), date(2026, 10, 31), self.customer)

@@ -49,6 +49,15 @@ if [ "${SKIP_DEMO_CHECK:-0}" != "1" ]; then
             --log-level=warn --http-port=${ORDER_DESK_TEST_PORT:-18069} >"$RUN_DIR/demo-install.log" 2>&1 \
             && ! grep -qE '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$RUN_DIR/demo-install.log"; then
         passed=$((passed + 1)); echo "smoke: install with demo data: ok"
+        # What README.md promises a newcomer on that database (tools/demo_check.py).
+        if odoo_cmd shell "${COMMON[@]}" -d "$DEMO_DB" --no-http --log-level=warn \
+                <"$REPO_ROOT/tools/demo_check.py" >"$RUN_DIR/demo-check.log" 2>&1 \
+                && grep -qx "demo check: ok" "$RUN_DIR/demo-check.log"; then
+            passed=$((passed + 1)); echo "smoke: demo data as promised: ok"
+        else
+            failed=$((failed + 1)); problems+=("demo data not as promised, see $RUN_DIR/demo-check.log")
+            grep -E "^demo check:|Error|Traceback" "$RUN_DIR/demo-check.log" | head -n 30
+        fi
     else
         failed=$((failed + 1)); problems+=("install with demo data, see $RUN_DIR/demo-install.log")
         tail -n 30 "$RUN_DIR/demo-install.log"

@@ -1,0 +1,70 @@
+from odoo import api, models
+from odoo.tools import SQL
+
+# A journal entry is money when it is a payment's entry or a bank statement line's: the same
+# test Odoo's own payment status uses (account.move._compute_payment_state).
+MONEY_MOVE = SQL(
+    "(money.origin_payment_id IS NOT NULL OR money.statement_line_id IS NOT NULL)"
+)
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    @api.private
+    def _desk_money_matched(self):
+        """``{move id: amount}``: the money matched with the receivable items of ``self``
+        (customer invoices and credit notes), in each move's own currency.
+
+        On an invoice it is what the customer paid; on a credit note what was paid back to
+        them. Only payments and bank statement lines count: a credit note, a reversal or
+        another entry matched with an invoice reduces what is due, not what is paid. A
+        write-off booked with the payment (Register Payment's "Mark as fully paid") belongs
+        to the payment's entry and counts with it. One query for any number of moves.
+        """
+        ids = tuple(self._origin.ids)
+        if not ids:
+            return {}
+        self.env["account.partial.reconcile"].flush_model(
+            [
+                "debit_move_id",
+                "credit_move_id",
+                "debit_amount_currency",
+                "credit_amount_currency",
+            ]
+        )
+        self.env["account.move.line"].flush_model(["move_id", "account_id"])
+        self.flush_model(["origin_payment_id", "statement_line_id"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT line.move_id, SUM(part.debit_amount_currency)
+                  FROM account_move_line line
+                  JOIN account_account account ON account.id = line.account_id
+                  JOIN account_partial_reconcile part ON part.debit_move_id = line.id
+                  JOIN account_move_line other ON other.id = part.credit_move_id
+                  JOIN account_move money ON money.id = other.move_id
+                 WHERE line.move_id IN %(ids)s
+                   AND account.account_type = 'asset_receivable'
+                   AND %(money)s
+                 GROUP BY line.move_id
+                 UNION ALL
+                SELECT line.move_id, SUM(part.credit_amount_currency)
+                  FROM account_move_line line
+                  JOIN account_account account ON account.id = line.account_id
+                  JOIN account_partial_reconcile part ON part.credit_move_id = line.id
+                  JOIN account_move_line other ON other.id = part.debit_move_id
+                  JOIN account_move money ON money.id = other.move_id
+                 WHERE line.move_id IN %(ids)s
+                   AND account.account_type = 'asset_receivable'
+                   AND %(money)s
+                 GROUP BY line.move_id
+                """,
+                ids=ids,
+                money=MONEY_MOVE,
+            )
+        )
+        matched = dict.fromkeys(ids, 0.0)
+        for move_id, amount in rows:
+            matched[move_id] += amount
+        return matched
