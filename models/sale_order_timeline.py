@@ -20,6 +20,9 @@ KPI_SYSTEM_FIELDS = (
     "desk_ship_due_date",
     "desk_delivery_due_date",
     "desk_shipped_in_full",
+    "desk_line_count",
+    "desk_invoiced_date",
+    "desk_paid_date",
     "desk_reject_count",
     "desk_unlock_count",
 )
@@ -35,6 +38,9 @@ KPI_COMPUTED_COLUMNS = {
     "desk_ship_due_date": "timestamp",
     "desk_delivery_due_date": "timestamp",
     "desk_shipped_in_full": "boolean",
+    "desk_line_count": "int4",
+    "desk_invoiced_date": "date",
+    "desk_paid_date": "date",
 }
 
 # Customer deliveries that count for the timeline: done, to a customer location, not a return.
@@ -119,6 +125,35 @@ class SaleOrder(models.Model):
         "goods left.",
     )
 
+    # The review's own dates, indexed: the KPIs of a period filter on them.
+    desk_submitted_date = fields.Datetime(index=True)
+    desk_approved_date = fields.Datetime(index=True)
+
+    # Money
+    desk_invoiced_date = fields.Date(
+        string="First Invoiced On",
+        compute="_compute_desk_money_dates",
+        store=True,
+        copy=False,
+        help="Invoice date of the order's first posted customer invoice.",
+    )
+    desk_paid_date = fields.Date(
+        string="Paid On",
+        compute="_compute_desk_money_dates",
+        store=True,
+        copy=False,
+        index=True,
+        help="Once every posted invoice of the order is settled and money came in for it: "
+        "the date of the last payment or bank statement line reconciled with them (credit "
+        "notes settle an invoice but are not payments).",
+    )
+    desk_line_count = fields.Integer(
+        string="Number of Lines",
+        compute="_compute_desk_line_count",
+        store=True,
+        copy=False,
+    )
+
     # Counters of the managers' decisions (written by their actions)
     desk_reject_count = fields.Integer(string="Rejections", readonly=True, copy=False)
     desk_unlock_count = fields.Integer(string="Unlocks", readonly=True, copy=False)
@@ -200,6 +235,42 @@ class SaleOrder(models.Model):
                 if due
                 else False
             )
+
+    @api.depends("order_line.display_type")
+    def _compute_desk_line_count(self):
+        for order in self:
+            order.desk_line_count = len(
+                order.order_line.filtered(lambda line: not line.display_type)
+            )
+
+    @api.depends(
+        "order_line.invoice_lines.move_id.state",
+        "order_line.invoice_lines.move_id.invoice_date",
+        "order_line.invoice_lines.move_id.payment_state",
+    )
+    def _compute_desk_money_dates(self):
+        for order in self:
+            invoices = order.order_line.invoice_lines.move_id.filtered(
+                lambda m: m.state == "posted" and m.move_type == "out_invoice"
+            )
+            order.desk_invoiced_date = min(
+                (d for d in invoices.mapped("invoice_date") if d), default=False
+            )
+            paid = False
+            if invoices and all(
+                m.payment_state in ("paid", "in_payment", "reversed") for m in invoices
+            ):
+                partials = invoices.line_ids.filtered(
+                    lambda line: line.display_type == "payment_term"
+                ).matched_credit_ids
+                money = partials.filtered(
+                    lambda p: (
+                        p.credit_move_id.payment_id
+                        or p.credit_move_id.statement_line_id
+                    )
+                )
+                paid = max(money.mapped("max_date"), default=False)
+            order.desk_paid_date = paid
 
     def _desk_first_planned_delivery(self):
         """The order's original delivery to the customer: not a backorder, not a reshipment
@@ -404,6 +475,7 @@ class SaleOrder(models.Model):
         )
         self._desk_init_in_full()
         self._desk_init_due_dates()
+        self._desk_init_lines_and_money()
         self.invalidate_model(
             [
                 "desk_received_date",
@@ -548,6 +620,72 @@ class SaleOrder(models.Model):
                    AND (so.commitment_date IS NOT NULL OR planned.sale_id IS NOT NULL)
                 """,
                 deliveries=SQL(CUSTOMER_DELIVERIES),
+            )
+        )
+
+    @api.model
+    def _desk_init_lines_and_money(self):
+        """Line counts, first invoice dates and payment dates, as their computes set them."""
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                UPDATE sale_order so
+                   SET desk_line_count = counted.line_count
+                  FROM (SELECT order_id, COUNT(*) AS line_count
+                          FROM sale_order_line
+                         WHERE display_type IS NULL
+                      GROUP BY order_id) counted
+                 WHERE counted.order_id = so.id
+                   AND so.desk_line_count IS NULL
+                """
+            )
+        )
+        cr.execute(
+            SQL(
+                "UPDATE sale_order SET desk_line_count = 0 WHERE desk_line_count IS NULL"
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+                WITH invoices AS (
+                    SELECT DISTINCT order_line.order_id, invoice.id, invoice.invoice_date,
+                           invoice.payment_state
+                      FROM sale_order_line_invoice_rel rel
+                      JOIN sale_order_line order_line ON order_line.id = rel.order_line_id
+                      JOIN account_move_line invoice_line
+                        ON invoice_line.id = rel.invoice_line_id
+                      JOIN account_move invoice ON invoice.id = invoice_line.move_id
+                     WHERE invoice.state = 'posted'
+                       AND invoice.move_type = 'out_invoice'
+                ), money AS (
+                    SELECT receivable.move_id, MAX(partial.max_date) AS paid_date
+                      FROM account_move_line receivable
+                      JOIN account_partial_reconcile partial
+                        ON partial.debit_move_id = receivable.id
+                      JOIN account_move_line counterpart
+                        ON counterpart.id = partial.credit_move_id
+                     WHERE receivable.display_type = 'payment_term'
+                       AND receivable.move_id IN (SELECT id FROM invoices)
+                       AND (counterpart.payment_id IS NOT NULL
+                            OR counterpart.statement_line_id IS NOT NULL)
+                  GROUP BY receivable.move_id
+                )
+                UPDATE sale_order so
+                   SET desk_invoiced_date = facts.invoiced,
+                       desk_paid_date = CASE WHEN facts.settled THEN facts.paid END
+                  FROM (SELECT invoices.order_id,
+                               MIN(invoices.invoice_date) AS invoiced,
+                               MAX(money.paid_date) AS paid,
+                               bool_and(invoices.payment_state
+                                        IN ('paid', 'in_payment', 'reversed')) AS settled
+                          FROM invoices
+                          LEFT JOIN money ON money.move_id = invoices.id
+                      GROUP BY invoices.order_id) facts
+                 WHERE facts.order_id = so.id
+                   AND so.desk_invoiced_date IS NULL
+                """
             )
         )
 

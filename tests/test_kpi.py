@@ -342,13 +342,20 @@ class TestKpiTimeline(KpiCase):
             "desk_ship_due_date",
             "desk_delivery_due_date",
             "desk_shipped_in_full",
+            "desk_line_count",
+            "desk_invoiced_date",
+            "desk_paid_date",
         ]
         before = {order: [order[name] for name in names] for order in orders}
+        self.assertEqual(self.order_a.desk_paid_date, date(2024, 3, 20))
+        self.assertFalse(self.order_d.desk_paid_date, "credited, never paid")
+        self.assertEqual(self.order_d.desk_invoiced_date, date(2024, 3, 4))
         self.env.cr.execute(
             "UPDATE sale_order SET desk_received_date = NULL, desk_ready_date = NULL,"
             " desk_first_shipped_date = NULL, desk_last_shipped_date = NULL,"
             " desk_delivered_date = NULL, desk_ship_due_date = NULL,"
             " desk_delivery_due_date = NULL, desk_shipped_in_full = NULL,"
+            " desk_line_count = NULL, desk_invoiced_date = NULL, desk_paid_date = NULL,"
             " desk_reject_count = NULL, desk_unlock_count = NULL WHERE id IN %s",
             [tuple(orders.ids)],
         )
@@ -638,15 +645,16 @@ class TestKpiReport(KpiCase):
         self.assertIsNone(april["on_time"]["value"])
 
     def test_kpis_take_a_fixed_number_of_queries(self):
+        # One grouped read per event date (9), each after switching JIT off (see _search).
         Report = self.env["order.desk.kpi.report"]
         period = (self.company, datetime(2024, 3, 1), datetime(2024, 4, 1))
         Report._desk_kpis(*period)  # warm-up
-        with self.assertQueryCount(9):
+        with self.assertQueryCount(18):
             Report._desk_kpis(*period)
         for _index in range(20):
             self._order(lines=[(self.product, 1.0, {})])
         self.env.flush_all()
-        with self.assertQueryCount(9):
+        with self.assertQueryCount(18):
             Report._desk_kpis(*period)
 
     def test_drill_down_to_the_order(self):
