@@ -124,8 +124,8 @@ class OrderDeskKpiAlert(models.Model):
         today = today or fields.Date.context_today(self)
         date_to = today - timedelta(days=today.weekday())
         date_from = date_to - timedelta(days=7)
-        # Every company: a handful of rows; each is checked against its own targets.
-        companies = self.env["res.company"].sudo().search([])
+        # Every company (a handful of rows), each checked against its own targets.
+        companies = self.env["res.company"].sudo().search([], limit=None)
         Report = self.env["order.desk.kpi.report"].sudo()
         existing = {
             (alert.company_id.id, alert.kpi)

@@ -116,17 +116,16 @@ class OrderDeskKpiReport(models.Model):
     }
 
     # Dimensions
-    order_id = fields.Many2one("sale.order", string="Order", readonly=True)
+    order_id = fields.Many2one("sale.order", readonly=True)
     name = fields.Char(string="Order Reference", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     clerk_id = fields.Many2one(
         "res.users",
-        string="Clerk",
         readonly=True,
         help="Who submitted the order for review (who created it, when never submitted).",
     )
-    approver_id = fields.Many2one("res.users", string="Approver", readonly=True)
+    approver_id = fields.Many2one("res.users", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
@@ -158,7 +157,6 @@ class OrderDeskKpiReport(models.Model):
         "invoice was sent.",
     )
     late_now = fields.Boolean(
-        string="Late Now",
         readonly=True,
         help="Confirmed, goods not all shipped, and the shipping due date has passed.",
     )
@@ -167,7 +165,6 @@ class OrderDeskKpiReport(models.Model):
     order_count = fields.Integer(string="Orders", readonly=True)
     line_count = fields.Integer(string="Lines", readonly=True)
     amount = fields.Monetary(
-        string="Amount",
         readonly=True,
         help="Untaxed amount in the company's currency.",
     )
@@ -205,7 +202,6 @@ class OrderDeskKpiReport(models.Model):
     )
     lead_days_total = fields.Float(string="Lead Days (Total)", readonly=True)
     days_late = fields.Float(
-        string="Days Late",
         readonly=True,
         aggregator="avg",
         help="Orders late now: days since the shipping due date.",
@@ -662,74 +658,194 @@ class OrderDeskKpiReport(models.Model):
         the orders whose event (the ``date`` field of the numerator or the denominator)
         falls in the period. ``unit``: ``%`` (100 times the ratio), ``h``, ``days``, ``ratio``,
         ``count`` or ``money`` (a total)."""
-        _ = self.env._
         return [
-            {"key": "orders", "name": _("Orders received"), "num": "order_count",
-             "date": "date", "unit": "count"},
-            {"key": "amount", "name": _("Amount received"), "num": "amount",
-             "date": "date", "unit": "money"},
-            {"key": "approval_hours", "name": _("Approval lead time (received to approved)"),
-             "num": "approval_hours_total", "den": "approved_count",
-             "date": "date_approved", "unit": "h"},
-            {"key": "ship_hours", "name": _("Approved to shipped"),
-             "num": "ship_hours_total", "den": "shipped_count",
-             "date": "date_shipped", "unit": "h"},
-            {"key": "transit_days", "name": _("Shipped to delivered"),
-             "num": "transit_days_total", "den": "delivered_count",
-             "date": "date_delivered", "unit": "days"},
-            {"key": "lead_days", "name": _("Received to delivered"),
-             "num": "lead_days_total", "den": "delivered_count",
-             "date": "date_delivered", "unit": "days"},
-            {"key": "on_time", "name": _("Shipped on time"),
-             "num": "shipped_on_time_count", "den": "shipped_count",
-             "date": "date_shipped", "unit": "%"},
-            {"key": "delivered_on_time", "name": _("Delivered on time"),
-             "num": "delivered_on_time_count", "den": "delivered_count",
-             "date": "date_delivered", "unit": "%"},
-            {"key": "in_full", "name": _("In full (first shipment)"),
-             "num": "in_full_count", "den": "first_shipped_count",
-             "date": "date_first_shipped", "unit": "%"},
-            {"key": "otif", "name": _("On time in full (OTIF)"),
-             "num": "otif_count", "den": "delivered_count",
-             "date": "date_delivered", "unit": "%"},
-            {"key": "first_pass", "name": _("First pass (no exception)"),
-             "num": "first_pass_count", "den": "submitted_count",
-             "date": "date_submitted", "unit": "%"},
-            {"key": "exceptions_per_order", "name": _("Exceptions per order"),
-             "num": "exception_count", "den": "submitted_count",
-             "date": "date_submitted", "unit": "ratio"},
-            {"key": "blocking_per_order", "name": _("Blocking exceptions per order"),
-             "num": "blocking_count", "den": "submitted_count",
-             "date": "date_submitted", "unit": "ratio"},
-            {"key": "overrides", "name": _("Exceptions overridden"),
-             "num": "override_count", "date": "date_submitted", "unit": "count"},
-            {"key": "rejections", "name": _("Orders rejected (times)"),
-             "num": "reject_count", "date": "date_submitted", "unit": "count"},
-            {"key": "unlocks", "name": _("Orders unlocked (times)"),
-             "num": "unlock_count", "date": "date_approved", "unit": "count"},
-            {"key": "incidents", "name": _("Incidents per order shipped"),
-             "num": "incident_count", "den": "first_shipped_count",
-             "date": "date_first_shipped", "unit": "ratio"},
-            {"key": "return_rate", "name": _("Return rate (orders returned)"),
-             "num": "returned_order_count", "num_date": "date_returned",
-             "den": "first_shipped_count", "date": "date_first_shipped", "unit": "%"},
-            {"key": "returns_against_us", "name": _("Returns counting against us"),
-             "num": "against_us_count", "date": "date_returned", "unit": "count"},
-            {"key": "disagree", "name": _("Orders whose amounts do not agree"),
-             "num": "disagree_count", "date": "date_approved", "unit": "count"},
-            {"key": "payment_days", "name": _("Invoice to payment"),
-             "num": "payment_days_total", "den": "paid_count",
-             "date": "date_paid", "unit": "days"},
-            {"key": "statement_confirmed", "name": _("Statements confirmed"),
-             "num": "statement_confirmed_count", "den": "statement_sent_count",
-             "date": "date_statement", "unit": "%"},
-            {"key": "statement_disputed", "name": _("Statements disputed"),
-             "num": "statement_disputed_count", "den": "statement_sent_count",
-             "date": "date_statement", "unit": "%"},
-            {"key": "answer_days", "name": _("Days to the customer's answer"),
-             "num": "answer_days_total", "den": "statement_answered_count",
-             "date": "date_statement", "unit": "days"},
-        ]  # fmt: skip
+            {
+                "key": "orders",
+                "name": self.env._("Orders received"),
+                "num": "order_count",
+                "date": "date",
+                "unit": "count",
+            },
+            {
+                "key": "amount",
+                "name": self.env._("Amount received"),
+                "num": "amount",
+                "date": "date",
+                "unit": "money",
+            },
+            {
+                "key": "approval_hours",
+                "name": self.env._("Approval lead time (received to approved)"),
+                "num": "approval_hours_total",
+                "den": "approved_count",
+                "date": "date_approved",
+                "unit": "h",
+            },
+            {
+                "key": "ship_hours",
+                "name": self.env._("Approved to shipped"),
+                "num": "ship_hours_total",
+                "den": "shipped_count",
+                "date": "date_shipped",
+                "unit": "h",
+            },
+            {
+                "key": "transit_days",
+                "name": self.env._("Shipped to delivered"),
+                "num": "transit_days_total",
+                "den": "delivered_count",
+                "date": "date_delivered",
+                "unit": "days",
+            },
+            {
+                "key": "lead_days",
+                "name": self.env._("Received to delivered"),
+                "num": "lead_days_total",
+                "den": "delivered_count",
+                "date": "date_delivered",
+                "unit": "days",
+            },
+            {
+                "key": "on_time",
+                "name": self.env._("Shipped on time"),
+                "num": "shipped_on_time_count",
+                "den": "shipped_count",
+                "date": "date_shipped",
+                "unit": "%",
+            },
+            {
+                "key": "delivered_on_time",
+                "name": self.env._("Delivered on time"),
+                "num": "delivered_on_time_count",
+                "den": "delivered_count",
+                "date": "date_delivered",
+                "unit": "%",
+            },
+            {
+                "key": "in_full",
+                "name": self.env._("In full (first shipment)"),
+                "num": "in_full_count",
+                "den": "first_shipped_count",
+                "date": "date_first_shipped",
+                "unit": "%",
+            },
+            {
+                "key": "otif",
+                "name": self.env._("On time in full (OTIF)"),
+                "num": "otif_count",
+                "den": "delivered_count",
+                "date": "date_delivered",
+                "unit": "%",
+            },
+            {
+                "key": "first_pass",
+                "name": self.env._("First pass (no exception)"),
+                "num": "first_pass_count",
+                "den": "submitted_count",
+                "date": "date_submitted",
+                "unit": "%",
+            },
+            {
+                "key": "exceptions_per_order",
+                "name": self.env._("Exceptions per order"),
+                "num": "exception_count",
+                "den": "submitted_count",
+                "date": "date_submitted",
+                "unit": "ratio",
+            },
+            {
+                "key": "blocking_per_order",
+                "name": self.env._("Blocking exceptions per order"),
+                "num": "blocking_count",
+                "den": "submitted_count",
+                "date": "date_submitted",
+                "unit": "ratio",
+            },
+            {
+                "key": "overrides",
+                "name": self.env._("Exceptions overridden"),
+                "num": "override_count",
+                "date": "date_submitted",
+                "unit": "count",
+            },
+            {
+                "key": "rejections",
+                "name": self.env._("Orders rejected (times)"),
+                "num": "reject_count",
+                "date": "date_submitted",
+                "unit": "count",
+            },
+            {
+                "key": "unlocks",
+                "name": self.env._("Orders unlocked (times)"),
+                "num": "unlock_count",
+                "date": "date_approved",
+                "unit": "count",
+            },
+            {
+                "key": "incidents",
+                "name": self.env._("Incidents per order shipped"),
+                "num": "incident_count",
+                "den": "first_shipped_count",
+                "date": "date_first_shipped",
+                "unit": "ratio",
+            },
+            {
+                "key": "return_rate",
+                "name": self.env._("Return rate (orders returned)"),
+                "num": "returned_order_count",
+                "num_date": "date_returned",
+                "den": "first_shipped_count",
+                "date": "date_first_shipped",
+                "unit": "%",
+            },
+            {
+                "key": "returns_against_us",
+                "name": self.env._("Returns counting against us"),
+                "num": "against_us_count",
+                "date": "date_returned",
+                "unit": "count",
+            },
+            {
+                "key": "disagree",
+                "name": self.env._("Orders whose amounts do not agree"),
+                "num": "disagree_count",
+                "date": "date_approved",
+                "unit": "count",
+            },
+            {
+                "key": "payment_days",
+                "name": self.env._("Invoice to payment"),
+                "num": "payment_days_total",
+                "den": "paid_count",
+                "date": "date_paid",
+                "unit": "days",
+            },
+            {
+                "key": "statement_confirmed",
+                "name": self.env._("Statements confirmed"),
+                "num": "statement_confirmed_count",
+                "den": "statement_sent_count",
+                "date": "date_statement",
+                "unit": "%",
+            },
+            {
+                "key": "statement_disputed",
+                "name": self.env._("Statements disputed"),
+                "num": "statement_disputed_count",
+                "den": "statement_sent_count",
+                "date": "date_statement",
+                "unit": "%",
+            },
+            {
+                "key": "answer_days",
+                "name": self.env._("Days to the customer's answer"),
+                "num": "answer_days_total",
+                "den": "statement_answered_count",
+                "date": "date_statement",
+                "unit": "days",
+            },
+        ]
 
     @api.model
     def _desk_kpis(self, company, date_from, date_to):
@@ -761,8 +877,8 @@ class OrderDeskKpiReport(models.Model):
         targets = {key: (field, higher) for key, field, higher in TARGETS}
         result = []
         for definition in definitions:
-            numerator = sums[definition.get("num_date", definition["date"]),
-                             definition["num"]]  # fmt: skip
+            num_date = definition.get("num_date", definition["date"])
+            numerator = sums[num_date, definition["num"]]
             denominator = (
                 sums[definition["date"], definition["den"]]
                 if definition.get("den")

@@ -1,3 +1,4 @@
+# pylint: disable=print-used
 """Write data/files/order_desk_dashboard.json, the Order Desk dashboard of Odoo's Dashboards app.
 
 The spreadsheet is generated rather than drawn in Odoo's editor so that its data sources, their

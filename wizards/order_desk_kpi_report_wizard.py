@@ -272,7 +272,6 @@ class OrderDeskKpiReportWizard(models.TransientModel):
         """The workbook: KPIs with their targets, then orders, late orders, exceptions by rule,
         incidents by type, returns by reason and statements."""
         data = self._desk_report_data()
-        _ = self.env._
         output = io.BytesIO()
         workbook = xlsxwriter.Workbook(output, {"in_memory": True})
         formats = {
@@ -287,23 +286,23 @@ class OrderDeskKpiReportWizard(models.TransientModel):
             "missed": workbook.add_format({"font_color": "#C00000", "bold": True}),
             "met": workbook.add_format({"font_color": "#00704A"}),
         }
-        title = _(
+        title = self.env._(
             "Order Desk report %(period)s, %(company)s",
             period=data["period"],
             company=data["company"].name,
         )
 
         # KPIs
-        sheet = workbook.add_worksheet(_("KPIs"))
+        sheet = workbook.add_worksheet(self.env._("KPIs"))
         sheet.write(0, 0, title, formats["title"])
         headers = [
-            _("KPI"),
-            _("Value"),
-            _("Target"),
-            _("Status"),
-            _("Numerator"),
-            _("Denominator"),
-            _("Unit"),
+            self.env._("KPI"),
+            self.env._("Value"),
+            self.env._("Target"),
+            self.env._("Status"),
+            self.env._("Numerator"),
+            self.env._("Denominator"),
+            self.env._("Unit"),
         ]
         self._desk_xlsx_header(sheet, 2, headers, formats)
         for row, kpi in enumerate(data["kpis"], start=3):
@@ -327,8 +326,8 @@ class OrderDeskKpiReportWizard(models.TransientModel):
         # Orders received, and orders late now
         report = self.env["order.desk.kpi.report"]
         for sheet_name, records in (
-            (_("Orders"), data["orders"]),
-            (_("Late Now"), data["late"]),
+            (self.env._("Orders"), data["orders"]),
+            (self.env._("Late Now"), data["late"]),
         ):
             sheet = workbook.add_worksheet(sheet_name)
             self._desk_xlsx_header(
@@ -349,18 +348,18 @@ class OrderDeskKpiReportWizard(models.TransientModel):
             sheet.freeze_panes(1, 1)
 
         # Exceptions by rule
-        sheet = workbook.add_worksheet(_("Exceptions"))
+        sheet = workbook.add_worksheet(self.env._("Exceptions"))
         self._desk_xlsx_header(
             sheet,
             0,
             [
-                _("Rule"),
-                _("Exceptions"),
-                _("Blocking"),
-                _("Warnings"),
-                _("Resolved"),
-                _("Overridden"),
-                _("Open"),
+                self.env._("Rule"),
+                self.env._("Exceptions"),
+                self.env._("Blocking"),
+                self.env._("Warnings"),
+                self.env._("Resolved"),
+                self.env._("Overridden"),
+                self.env._("Open"),
             ],
             formats,
         )
@@ -375,11 +374,17 @@ class OrderDeskKpiReportWizard(models.TransientModel):
         sheet.set_column(1, 6, 12)
 
         # Incidents by type
-        sheet = workbook.add_worksheet(_("Incidents"))
+        sheet = workbook.add_worksheet(self.env._("Incidents"))
         self._desk_xlsx_header(
             sheet,
             0,
-            [_("Type"), _("Incidents"), _("Open"), _("In Progress"), _("Resolved")],
+            [
+                self.env._("Type"),
+                self.env._("Incidents"),
+                self.env._("Open"),
+                self.env._("In Progress"),
+                self.env._("Resolved"),
+            ],
             formats,
         )
         for row, (incident_type, counts) in enumerate(data["incidents"], start=1):
@@ -392,23 +397,27 @@ class OrderDeskKpiReportWizard(models.TransientModel):
         sheet.set_column(1, 4, 12)
 
         # Returns by reason
-        sheet = workbook.add_worksheet(_("Returns"))
+        sheet = workbook.add_worksheet(self.env._("Returns"))
         self._desk_xlsx_header(
             sheet,
             0,
             [
-                _("Reason"),
-                _("Counts Against Us"),
-                _("Lines"),
-                _("Quantity"),
-                _("Value"),
-                _("Quantity Against Us"),
+                self.env._("Reason"),
+                self.env._("Counts Against Us"),
+                self.env._("Lines"),
+                self.env._("Quantity"),
+                self.env._("Value"),
+                self.env._("Quantity Against Us"),
             ],
             formats,
         )
         for row, (reason, values) in enumerate(data["reasons"], start=1):
             sheet.write(row, 0, reason.name)
-            sheet.write(row, 1, _("Yes") if reason.at_company_fault else _("No"))
+            sheet.write(
+                row,
+                1,
+                self.env._("Yes") if reason.at_company_fault else self.env._("No"),
+            )
             sheet.write_number(row, 2, values["lines"], formats["integer"])
             sheet.write_number(row, 3, values["quantity"], formats["number"])
             sheet.write_number(row, 4, values["value"], formats["money"])
@@ -417,18 +426,18 @@ class OrderDeskKpiReportWizard(models.TransientModel):
         sheet.set_column(1, 5, 14)
 
         # Statements sent in the month
-        sheet = workbook.add_worksheet(_("Statements"))
+        sheet = workbook.add_worksheet(self.env._("Statements"))
         self._desk_xlsx_header(
             sheet,
             0,
             [
-                _("Statement"),
-                _("Customer"),
-                _("Status"),
-                _("Sent On"),
-                _("Confirmed On"),
-                _("Disputes"),
-                _("Closing Balance"),
+                self.env._("Statement"),
+                self.env._("Customer"),
+                self.env._("Status"),
+                self.env._("Sent On"),
+                self.env._("Confirmed On"),
+                self.env._("Disputes"),
+                self.env._("Closing Balance"),
             ],
             formats,
         )
