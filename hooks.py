@@ -37,6 +37,8 @@ def post_init_hook(env):
     index_tracking_numbers(env)
     env["res.company"].search([])._order_desk_ensure_rules()
     set_home_actions(env)
+    # The KPI timeline of the orders that exist before the install (SQL, no chatter).
+    env["sale.order"]._desk_init_timeline()
 
 
 def sync_shipping_states(env, last_id=None):

@@ -18,6 +18,7 @@ from . import stock_picking
 from . import stock_warehouse_orderpoint
 from . import delivery_carrier
 from . import sale_order
+from . import sale_order_timeline
 from . import sale_order_line
 from . import res_partner
 from . import account_move
@@ -31,7 +32,9 @@ from . import order_desk_overview_tile
 from . import res_users
 from . import res_groups
 
-# Last: its SQL view reads columns that the models above add (stock.move).
+# Last: their SQL views read columns that the models above add (stock.move).
 from . import order_desk_return_rate
 from . import order_desk_quota_usage
 from . import order_desk_demand
+from . import order_desk_kpi_report
+from . import order_desk_kpi_alert

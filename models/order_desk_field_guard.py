@@ -94,9 +94,17 @@ class OrderDeskFieldGuard(models.AbstractModel):
     def create(self, vals_list):
         for vals in vals_list:
             self._desk_check_input(vals)
+        pinned = []
         if self._desk_guard_create:
-            self._desk_guard_create_vals(vals_list)
-        return super().create(vals_list)
+            pinned = self._desk_guard_create_vals(vals_list)
+        records = super().create(vals_list)
+        # A computed field pinned to its default would not be computed at creation (a value
+        # given to create protects it): its compute decides, as for any other record.
+        for name in pinned:
+            field = self._fields[name]
+            if field.compute and field.store:
+                self.env.add_to_compute(field, records)
+        return records
 
     def write(self, vals):
         self._desk_check_input(vals)
@@ -121,9 +129,10 @@ class OrderDeskFieldGuard(models.AbstractModel):
 
     def _desk_guard_create_vals(self, vals_list):
         """Refuse guarded values the caller may not give, and pin the guarded fields the
-        caller leaves out to their default (``vals_list`` is changed in place)."""
+        caller leaves out to their default (``vals_list`` is changed in place). Returns the
+        names of the pinned fields."""
         if self.env.su:
-            return
+            return []
         guarded = [
             (name, UserError, self._desk_system_field_message)
             for name in sorted(self._desk_system_fields)
@@ -142,6 +151,7 @@ class OrderDeskFieldGuard(models.AbstractModel):
                 ):
                     raise error(message(name))
                 vals[name] = default
+        return [name for name, _error, _message in guarded]
 
     def _desk_code_default(self, field):
         """The default the model's code gives ``field`` (no context, no ``ir.default``), as

@@ -9,9 +9,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
 
-from .order_desk_field_guard import MAX_NUMBER, desk_printable, desk_to_number
-
 from .account_move import MONEY_MOVE
+from .order_desk_field_guard import MAX_NUMBER, desk_printable, desk_to_number
 
 STATEMENT_STATES = [
     ("draft", "Draft"),

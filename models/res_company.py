@@ -76,6 +76,45 @@ class ResCompany(models.Model):
         "with the free stock and the receipts expected by then.",
     )
 
+    # KPI targets (see order.desk.kpi.report); the weekly check warns the desk managers of a
+    # miss.
+    order_desk_target_on_time = fields.Float(
+        string="Target: Shipped On Time (%)",
+        default=95.0,
+        help="Share of orders whose goods all left by the shipping due date.",
+    )
+    order_desk_target_otif = fields.Float(
+        string="Target: OTIF (%)",
+        default=90.0,
+        help="Share of delivered orders delivered on time whose first shipment was in full.",
+    )
+    order_desk_target_approval_hours = fields.Float(
+        string="Target: Approval Lead Time (h)",
+        default=24.0,
+        help="Average hours from receiving an order to approving it.",
+    )
+    order_desk_target_first_pass = fields.Float(
+        string="Target: First Pass (%)",
+        default=80.0,
+        help="Share of submitted orders on which the checks raised no exception.",
+    )
+    order_desk_target_return_rate = fields.Float(
+        string="Target: Return Rate (%)",
+        default=2.0,
+        help="Highest acceptable share of shipped orders with an approved return.",
+    )
+
+    _order_desk_target_percentages = models.Constraint(
+        "CHECK(order_desk_target_on_time BETWEEN 0 AND 100 "
+        "AND order_desk_target_otif BETWEEN 0 AND 100 "
+        "AND order_desk_target_first_pass BETWEEN 0 AND 100 "
+        "AND order_desk_target_return_rate BETWEEN 0 AND 100)",
+        "A KPI target in percent lies between 0 and 100.",
+    )
+    _order_desk_target_hours_positive = models.Constraint(
+        "CHECK(order_desk_target_approval_hours >= 0)",
+        "The approval lead time target cannot be negative.",
+    )
     _order_desk_reservation_days_positive = models.Constraint(
         "CHECK(order_desk_reservation_days >= 0)",
         "The reservation hold cannot be negative.",

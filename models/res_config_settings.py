@@ -37,3 +37,18 @@ class ResConfigSettings(models.TransientModel):
     order_desk_shortage_days = fields.Integer(
         related="company_id.order_desk_shortage_days", readonly=False
     )
+    order_desk_target_on_time = fields.Float(
+        related="company_id.order_desk_target_on_time", readonly=False
+    )
+    order_desk_target_otif = fields.Float(
+        related="company_id.order_desk_target_otif", readonly=False
+    )
+    order_desk_target_approval_hours = fields.Float(
+        related="company_id.order_desk_target_approval_hours", readonly=False
+    )
+    order_desk_target_first_pass = fields.Float(
+        related="company_id.order_desk_target_first_pass", readonly=False
+    )
+    order_desk_target_return_rate = fields.Float(
+        related="company_id.order_desk_target_return_rate", readonly=False
+    )

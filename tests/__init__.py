@@ -35,3 +35,4 @@ from . import test_paid
 from . import test_install_hook
 from . import test_cron_manual
 from . import test_views
+from . import test_kpi
