@@ -27,6 +27,9 @@ MESSAGE_RECORD_KEYS = {
     "currency_id": "res.currency",
 }
 
+# Values of nested findings (the quotas an order crosses) naming a record.
+QUOTA_KEY = {"quota_id": "order.desk.quota"}
+
 SEVERITIES = [
     ("blocking", "Blocking"),
     ("warning", "Warning"),
@@ -505,28 +508,23 @@ class OrderDeskRule(models.Model):
                 used[key] = total
                 if crossing:
                     findings[crossing].append(
-                        self.env._(
-                            "%(customer)s's quota for %(scope)s in %(period)s is "
-                            "%(quota)s: %(before)s already ordered, this order brings it "
-                            "to %(total)s.",
-                            customer=customer.display_name,
-                            scope=quota.product_id.display_name
-                            or quota.product_categ_id.display_name,
-                            period=quota.period_label,
-                            quota=self._fmt_qty(quota.quantity),
-                            before=self._fmt_qty(before),
-                            total=self._fmt_qty(total),
-                        )
+                        {
+                            "quota_id": quota.id,
+                            "quota": quota.quantity,
+                            "before": before,
+                            "total": total,
+                        }
                     )
-        for line, messages in findings.items():
+        for line, crossed in findings.items():
             yield (
                 line.order_id,
                 line,
-                self.env._(
-                    "Line %(line)s: %(quotas)s",
-                    line=self._line_label(line),
-                    quotas=" ".join(messages),
-                ),
+                "quota_exceeded",
+                {
+                    "line": self._line_label(line),
+                    "partner_id": line.order_id.partner_id.commercial_partner_id.id,
+                    "quotas": crossed,
+                },
             )
 
     @api.model
@@ -554,6 +552,12 @@ class OrderDeskRule(models.Model):
             for key, model in MESSAGE_RECORD_KEYS.items():
                 if isinstance((args or {}).get(key), int):
                     ids[model].add(args[key])
+        for _code, args in items:
+            for crossed in (args or {}).get("quotas") or []:
+                if isinstance(crossed, dict) and isinstance(
+                    crossed.get("quota_id"), int
+                ):
+                    ids["order.desk.quota"].add(crossed["quota_id"])
         records = {}
         for model, model_ids in ids.items():
             # sudo: only the names of what a readable exception names are shown (the
@@ -563,7 +567,8 @@ class OrderDeskRule(models.Model):
             records[model] = {record.id: record for record in found}
 
         def record(args, key):
-            return records.get(MESSAGE_RECORD_KEYS[key], {}).get(args.get(key))
+            model = MESSAGE_RECORD_KEYS.get(key) or QUOTA_KEY.get(key)
+            return records.get(model, {}).get(args.get(key))
 
         return [
             self._desk_render_message(code, args or {}, record) for code, args in items
@@ -670,6 +675,39 @@ class OrderDeskRule(models.Model):
                 "%(days)s days.",
                 orders=", ".join(args.get("orders", [])),
                 days=args.get("days"),
+            )
+        if code == "quota_exceeded":
+            parts = []
+            for crossed in args.get("quotas") or []:
+                quota = record(crossed, "quota_id")
+                parts.append(
+                    env._(
+                        "%(customer)s's quota for %(scope)s in %(period)s is "
+                        "%(quota)s: %(before)s already ordered, this order brings it "
+                        "to %(total)s.",
+                        customer=name("partner_id"),
+                        scope=(
+                            quota.product_id.display_name
+                            or quota.product_categ_id.display_name
+                        )
+                        if quota
+                        else "?",
+                        period=quota.period_label if quota else "?",
+                        quota=formatLang(
+                            env, crossed.get("quota") or 0.0, dp="Product Unit"
+                        ),
+                        before=formatLang(
+                            env, crossed.get("before") or 0.0, dp="Product Unit"
+                        ),
+                        total=formatLang(
+                            env, crossed.get("total") or 0.0, dp="Product Unit"
+                        ),
+                    )
+                )
+            return env._(
+                "Line %(line)s: %(quotas)s",
+                line=args.get("line"),
+                quotas=" ".join(parts),
             )
         # Exceptions raised before messages were stored as values keep their text.
         return args.get("text") or code or ""

@@ -24,6 +24,7 @@ REPORTS = {
     "order_desk.return_authorization_report": ["退货授权单", "Office Chair"],
     "order_desk.statement_of_account_report": ["客户对账单", "借方", "INV/"],
     "order_desk.balance_confirmation_report": ["余额询证函", "Huadong Trading"],
+    "order_desk.kpi_monthly_report": ["订单台月度报告", "KPI"],
     # Odoo's delivery slip with the desk's cash-on-delivery box.
     "stock.action_report_delivery": ["货到付款", "应收金额"],
 }
@@ -105,6 +106,9 @@ class TestChinesePdf(HttpCase, OrderDeskCase):
             "order_desk.statement_of_account_report": statement,
             "order_desk.balance_confirmation_report": statement,
             "stock.action_report_delivery": picking,
+            "order_desk.kpi_monthly_report": self.env["order.desk.kpi.report.wizard"]
+            .with_user(self.manager)
+            .create({"company_id": self.company.id}),
         }
 
     def test_each_pdf_report_in_chinese(self):
