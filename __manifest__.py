@@ -57,5 +57,6 @@
     "assets": {
         "web.assets_tests": ["order_desk/static/tests/tours/**/*"],
     },
+    "pre_init_hook": "pre_init_hook",
     "post_init_hook": "post_init_hook",
 }
