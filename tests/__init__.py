@@ -18,3 +18,4 @@ from . import test_settlement
 from . import test_statement
 from . import test_statement_portal
 from . import test_statement_volume
+from . import test_install
