@@ -1,7 +1,7 @@
 {
     "name": "Order Desk",
     "summary": "Order clerk's day: review, locking, shipping, returns, settlement",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Sales/Sales",
     "author": "Order Desk",
     "website": "https://github.com/order-desk/order_desk",

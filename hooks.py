@@ -335,9 +335,7 @@ def recompute_foreign_amounts(env):
     """Orders invoiced in another currency than theirs: the ORM converts their amounts at
     each invoice date's rate (``init_desk_columns`` left them empty). Not tracked fields:
     nothing is posted."""
-    env.cr.execute(
-        SQL("SELECT id FROM sale_order WHERE desk_amount_invoiced IS NULL")
-    )
+    env.cr.execute(SQL("SELECT id FROM sale_order WHERE desk_amount_invoiced IS NULL"))
     orders = env["sale.order"].browse(row[0] for row in env.cr.fetchall())
     if orders:
         fields = env.registry.field_computed[orders._fields["desk_amount_invoiced"]]

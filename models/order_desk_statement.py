@@ -1,4 +1,5 @@
 import io
+import json
 import re
 from collections import defaultdict
 from datetime import timedelta
@@ -120,14 +121,15 @@ class OrderDeskStatement(models.Model):
     line_ids = fields.One2many(
         "order.desk.statement.line", "statement_id", string="Lines", readonly=True
     )
+    # The ids of the journal items the opening balance counts (statements without a
+    # previous agreed one), kept as one JSON list per statement: a first statement of a
+    # customer with years of history counts thousands of items, and one relation row
+    # per item (with its two foreign key checks) made most of the preparation's time.
+    opening_item_ids = fields.Json(readonly=True, copy=False)
     opening_move_line_ids = fields.Many2many(
         "account.move.line",
-        "order_desk_statement_opening_rel",
-        "statement_id",
-        "move_line_id",
         string="Items in the Opening Balance",
-        readonly=True,
-        copy=False,
+        compute="_compute_opening_move_line_ids",
     )
     dispute_ids = fields.One2many(
         "order.desk.statement.dispute", "statement_id", string="Disputes"
@@ -169,6 +171,13 @@ class OrderDeskStatement(models.Model):
             currency = statement.partner_id.property_product_pricelist.currency_id
             statement.partner_currency_id = (
                 currency if currency and currency != statement.currency_id else False
+            )
+
+    @api.depends("opening_item_ids")
+    def _compute_opening_move_line_ids(self):
+        for statement in self:
+            statement.opening_move_line_ids = self.env["account.move.line"].browse(
+                statement.opening_item_ids or []
             )
 
     @api.depends("dispute_ids.state")
@@ -549,20 +558,16 @@ class OrderDeskStatement(models.Model):
             )
         )
         movements = {row[0]: row[1:] for row in self.env.cr.fetchall()}
-        now = fields.Datetime.now()
-        vals_by_partner = {}
+        now = fields.Datetime.to_string(fields.Datetime.now())
+        figures_by_partner = {}
         for partner_id in todo_ids:
             before, _moves = figures.get(partner_id, (0.0, 0))
             prev = previous.get(partner_id)
             opening = prev.closing_balance if prev else before
             debit, credit = movements.get(partner_id, (0.0, 0.0))
             overdue = aging.get(partner_id, (0, 0, 0, 0, 0, 0))[2:]
-            vals_by_partner[partner_id] = {
-                "partner_id": partner_id,
-                "company_id": company.id,
-                "date_from": date_from,
-                "date_to": date_to,
-                "previous_statement_id": prev.id if prev else False,
+            figures_by_partner[partner_id] = {
+                "previous_statement_id": prev.id if prev else None,
                 "opening_balance": opening,
                 "total_debit": debit,
                 "total_credit": credit,
@@ -574,13 +579,73 @@ class OrderDeskStatement(models.Model):
                 "overdue_total": sum(overdue),
                 "computed_date": now,
             }
-        for draft in drafts:
-            draft.write(vals_by_partner.pop(draft.partner_id.id))
-        created = self.create(list(vals_by_partner.values()))
-        statements = drafts | created
+        # A statement's creation and its figures show in its own fields: no chatter
+        # message, follower or tracking per statement (a thousand customers would get a
+        # thousand messages).
+        created = self.with_context(
+            tracking_disable=True, mail_create_nolog=True
+        ).create(
+            [
+                {
+                    "partner_id": partner_id,
+                    "company_id": company.id,
+                    "date_from": date_from,
+                    "date_to": date_to,
+                }
+                for partner_id in todo_ids - set(drafts.partner_id.ids)
+            ]
+        )
+        statements = (drafts | created).with_env(self.env)
+        self._desk_write_figures(statements, figures_by_partner, company.currency_id)
         self.env.flush_all()
         self._desk_insert_lines(statements, params)
         return statements | kept
+
+    @api.model
+    def _desk_write_figures(self, statements, figures_by_partner, currency):
+        """Write the figures of draft ``statements`` (``figures_by_partner``: the values
+        of each customer's statement) in one UPDATE, rounded to ``currency``: the ORM
+        would write each statement apart (its own values) and convert every amount
+        through a new record to find its currency."""
+        self.env.flush_all()
+        rows = [
+            {"id": statement.id, **figures_by_partner[statement.partner_id.id]}
+            for statement in statements
+        ]
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE order_desk_statement st
+                   SET previous_statement_id = v.previous_statement_id,
+                       opening_balance = ROUND(v.opening_balance, %(digits)s),
+                       total_debit = ROUND(v.total_debit, %(digits)s),
+                       total_credit = ROUND(v.total_credit, %(digits)s),
+                       closing_balance = ROUND(v.closing_balance, %(digits)s),
+                       overdue_0_30 = ROUND(v.overdue_0_30, %(digits)s),
+                       overdue_31_60 = ROUND(v.overdue_31_60, %(digits)s),
+                       overdue_61_90 = ROUND(v.overdue_61_90, %(digits)s),
+                       overdue_90_plus = ROUND(v.overdue_90_plus, %(digits)s),
+                       overdue_total = ROUND(v.overdue_total, %(digits)s),
+                       computed_date = v.computed_date,
+                       write_uid = %(uid)s,
+                       write_date = now() at time zone 'UTC'
+                  FROM jsonb_to_recordset(%(rows)s::jsonb) AS v(
+                       id int, previous_statement_id int, opening_balance numeric,
+                       total_debit numeric, total_credit numeric,
+                       closing_balance numeric, overdue_0_30 numeric,
+                       overdue_31_60 numeric, overdue_61_90 numeric,
+                       overdue_90_plus numeric, overdue_total numeric,
+                       computed_date timestamp)
+                 WHERE st.id = v.id AND st.state = 'draft'
+                """,
+                digits=currency.decimal_places,
+                uid=self.env.uid,
+                rows=json.dumps(rows),
+            )
+        )
+        statements.invalidate_recordset(
+            [fname for fname in rows[0] if fname != "id"] if rows else None
+        )
 
     @api.model
     def _desk_insert_lines(self, statements, params):
@@ -592,12 +657,6 @@ class OrderDeskStatement(models.Model):
         ids = tuple(statements.ids)
         cr.execute(
             SQL("DELETE FROM order_desk_statement_line WHERE statement_id IN %s", ids)
-        )
-        cr.execute(
-            SQL(
-                "DELETE FROM order_desk_statement_opening_rel WHERE statement_id IN %s",
-                ids,
-            )
         )
         # The contacts of each statement's customer come first (materialized), and their
         # items are reached by partner: the plan stays a walk along the partner index even
@@ -661,23 +720,34 @@ class OrderDeskStatement(models.Model):
         cr.execute(
             SQL(
                 """
-                %(customers)s
-                INSERT INTO order_desk_statement_opening_rel (statement_id, move_line_id)
-                SELECT c.statement_id, aml.id
-                  FROM customers c
-                  JOIN account_move_line aml
-                    ON aml.partner_id = c.partner_id AND aml.company_id = c.company_id
-                  JOIN account_account account ON account.id = aml.account_id
-                 WHERE NOT c.has_previous
-                   AND aml.parent_state = 'posted'
-                   AND account.account_type = 'asset_receivable'
-                   AND aml.date < c.date_from
+                %(customers)s,
+                opening AS (
+                    SELECT c.statement_id, jsonb_agg(aml.id ORDER BY aml.id) AS item_ids
+                      FROM customers c
+                      JOIN account_move_line aml
+                        ON aml.partner_id = c.partner_id
+                       AND aml.company_id = c.company_id
+                      JOIN account_account account ON account.id = aml.account_id
+                     WHERE NOT c.has_previous
+                       AND aml.parent_state = 'posted'
+                       AND account.account_type = 'asset_receivable'
+                       AND aml.date < c.date_from
+                     GROUP BY c.statement_id
+                )
+                UPDATE order_desk_statement st
+                   SET opening_item_ids = opening.item_ids
+                  FROM order_desk_statement base
+                  LEFT JOIN opening ON opening.statement_id = base.id
+                 WHERE st.id = base.id AND base.id IN %(ids)s
                 """,
                 customers=customers,
+                ids=ids,
             )
         )
         self.env["order.desk.statement.line"].invalidate_model()
-        statements.invalidate_recordset(["line_ids", "opening_move_line_ids"])
+        statements.invalidate_recordset(
+            ["line_ids", "opening_item_ids", "opening_move_line_ids"]
+        )
 
     def _desk_freeze(self):
         """Mark the journal items these statements account for (lines and opening) as agreed:
