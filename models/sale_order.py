@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, float_compare, float_is_zero
+from odoo.tools import float_compare, float_is_zero
 
 DESK_STATES = [
     ("draft", "Draft"),
@@ -653,6 +653,8 @@ class SaleOrder(models.Model):
 
     def action_desk_approve(self):
         """Re-run the checks, then confirm the orders and mark them approved (manager)."""
+        # First of all: racing approvals queue here, and then see each other's work.
+        self._desk_lock_products()
         self._ensure_can_desk_approve()
         self._desk_run_checks()
         self._desk_raise_if_blocked()
@@ -880,6 +882,7 @@ class SaleOrder(models.Model):
 
     def action_desk_reserve(self):
         """Reserve the stock of locked orders again and restart their hold (clerk)."""
+        self._desk_lock_products()
         self._ensure_desk_group(USER_GROUP)
         if wrong := self._desk_orders_not_in("locked"):
             raise UserError(
@@ -1135,14 +1138,11 @@ class SaleOrder(models.Model):
     def _desk_reserve(self):
         """Reserve the deliveries' stock, most urgent order first.
 
-        Two approvals competing for the same stock must not both take it. Each transaction
-        first locks the quants it is about to reserve with a blocking ``SELECT ... FOR
-        UPDATE`` (in id order, so two of them never deadlock): the second one waits for the
-        first, and since Odoo runs in REPEATABLE READ it then fails with a serialization
-        error, which Odoo's RPC layer answers by retrying the whole call; the retry sees the
-        stock the first one took. ``lock_for_update`` is not used because it skips locked
-        rows and raises a user error instead of waiting. Lock, desk state and reservation
-        belong to one transaction, so an order is never left half-locked.
+        Two approvals competing for the same stock must not both take it: the goods are
+        locked first (``product.product._desk_lock_stock``, which the approval already
+        took before reading anything), and their quants are row-locked against
+        reservations made outside the desk. Lock, desk state and reservation belong to
+        one transaction, so an order is never left half-locked.
         """
         orders = self.sorted(key=lambda o: o._desk_priority_key())
         moves = self.env["stock.move"]
@@ -1157,26 +1157,18 @@ class SaleOrder(models.Model):
         )
         if urgent:
             urgent.write({"priority": "1"})
-        quants = self.env["stock.quant"].search(
-            [
-                ("product_id", "in", moves.product_id.ids),
-                ("location_id", "child_of", moves.location_id.ids),
-            ]
-        )
-        if quants:
-            # A serialization failure here is the expected outcome of a race, retried by the
-            # caller: it is not logged as a bad query.
-            self.env.cr.execute(
-                SQL(
-                    "SELECT id FROM stock_quant WHERE id IN %s ORDER BY id FOR UPDATE",
-                    tuple(quants.ids),
-                ),
-                log_exceptions=False,
-            )
+        moves.product_id._desk_lock_stock(moves.location_id)
         # sudo: as in Odoo's own confirmation (stock.rule runs it as superuser), reserving is
         # the consequence of an approval the caller was allowed to make; clerks and managers
         # need no Inventory rights for it.
         moves.sudo()._action_assign()
+
+    def _desk_lock_products(self):
+        """Take the stock locks of the orders' goods (see
+        ``product.product._desk_lock_stock``)."""
+        # sudo: only the ids of the goods are read, to queue behind other reservations;
+        # the caller's rights are checked right after.
+        self.sudo().order_line.product_id.filtered("is_storable")._desk_lock_stock()
 
     def _desk_release(self, note):
         pickings = self.picking_ids.filtered(
