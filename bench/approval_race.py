@@ -153,15 +153,23 @@ def start_server(db):
         cwd=os.path.join(b.ROOT, ".run"),
         start_new_session=True,
     )
+    try:
+        wait_for_server(log.name)
+    except SystemExit:
+        os.killpg(server.pid, signal.SIGTERM)
+        raise
+    return server
+
+
+def wait_for_server(log):
     deadline = time.time() + 120
     while time.time() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{PORT}/web/health", timeout=2)
-            return server
+            return
         except OSError:
             time.sleep(0.5)
-    os.killpg(server.pid, signal.SIGTERM)
-    raise SystemExit(f"the server did not start, see {log.name}")
+    raise SystemExit(f"the server did not start, see {log}")
 
 
 def race(kind, clients, orders, fresh):

@@ -2,8 +2,9 @@
 
 ``od15_bench_books``: order_desk without demo data, 1,000 customers and 100,000 posted
 receivable items from January to October 2026, one journal entry each (87 per customer
-before October, 13 in October). Two thirds are invoices (debit), one third payments
-(credit, every item open): a quarter of the payments name their invoice in their
+before October, 13 in October). Two thirds are invoices (debit; journal entries of the
+sales journal, so that Odoo does not rebuild their lines), one third payments (credit,
+every item open): a quarter of the payments name their invoice in their
 reference, a quarter pay an invoice's exact amount, the rest pay whatever comes first.
 Inserted in SQL (the ORM would take an hour); ANALYZEd as autovacuum would.
 """
@@ -41,6 +42,10 @@ def ensure_books(fresh=False):
             ],
             limit=1,
         )
+        income = env["account.account"].search(
+            [("account_type", "=", "income"), ("company_ids", "in", company.ids)],
+            limit=1,
+        )
         env.flush_all()
         cr = env.cr
         # item 1..100 of each customer: dates spread over Jan-Sep (1..87) and Oct (88..100);
@@ -72,7 +77,7 @@ def ensure_books(fresh=False):
                    CASE WHEN is_payment AND item %% 12 = 0
                         THEN 'BINV/' || partner_id || '/' || (item - 1) END,
                    CASE WHEN is_payment THEN %(bank)s ELSE %(journal)s END,
-                   CASE WHEN is_payment THEN 'entry' ELSE 'out_invoice' END,
+                   'entry',
                    'posted', date, CASE WHEN NOT is_payment THEN date END,
                    CASE WHEN NOT is_payment THEN date + 30 END,
                    %(currency)s, %(company)s, 'no', partner_id, partner_id,
@@ -119,18 +124,39 @@ def ensure_books(fresh=False):
             SELECT move.id, move.partner_id, %(account)s, move.company_id, move.journal_id,
                    move.currency_id, move.currency_id, 'payment_term', move.date,
                    COALESCE(move.invoice_date_due, move.date), 'posted', move.name,
-                   CASE WHEN move.move_type = 'out_invoice' THEN amt ELSE 0 END,
-                   CASE WHEN move.move_type = 'out_invoice' THEN 0 ELSE amt END,
-                   CASE WHEN move.move_type = 'out_invoice' THEN amt ELSE -amt END,
-                   CASE WHEN move.move_type = 'out_invoice' THEN amt ELSE -amt END,
-                   CASE WHEN move.move_type = 'out_invoice' THEN amt ELSE -amt END,
-                   CASE WHEN move.move_type = 'out_invoice' THEN amt ELSE -amt END,
+                   CASE WHEN inv THEN amt ELSE 0 END,
+                   CASE WHEN inv THEN 0 ELSE amt END,
+                   CASE WHEN inv THEN amt ELSE -amt END,
+                   CASE WHEN inv THEN amt ELSE -amt END,
+                   CASE WHEN inv THEN amt ELSE -amt END,
+                   CASE WHEN inv THEN amt ELSE -amt END,
                    false, 1, now(), 1, now()
               FROM account_move move
-              CROSS JOIN LATERAL (SELECT move.amount_total AS amt) amounts
+              CROSS JOIN LATERAL (
+                  SELECT move.amount_total AS amt, move.name LIKE 'BINV/%%' AS inv
+              ) amounts
              WHERE move.name LIKE 'BINV/%%' OR move.name LIKE 'BPAY/%%'
             """,
             {"account": receivable.id},
+        )
+        # The counterpart of each entry (income, or the bank's outstanding account), so
+        # that every entry balances as Odoo's reconciliation requires.
+        cr.execute(
+            """
+            INSERT INTO account_move_line
+                   (move_id, partner_id, account_id, company_id, journal_id, currency_id,
+                    company_currency_id, display_type, date, parent_state, name,
+                    debit, credit, balance, amount_currency, amount_residual,
+                    amount_residual_currency, reconciled,
+                    create_uid, create_date, write_uid, write_date)
+            SELECT aml.move_id, aml.partner_id, %(other)s, aml.company_id, aml.journal_id,
+                   aml.currency_id, aml.currency_id, 'product', aml.date, 'posted',
+                   'Counterpart', aml.credit, aml.debit, -aml.balance,
+                   -aml.amount_currency, 0, 0, false, 1, now(), 1, now()
+              FROM account_move_line aml
+             WHERE aml.account_id = %(account)s
+            """,
+            {"account": receivable.id, "other": income.id},
         )
         cr.execute("ANALYZE")
     return DB

@@ -8,7 +8,7 @@ import xlsxwriter
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, float_is_zero
 
 STATEMENT_STATES = [
     ("draft", "Draft"),
@@ -35,6 +35,9 @@ DISPUTE_STATES = [
 ]
 
 ACCOUNTING_GROUP = "account.group_account_invoice"
+
+# Customers matched per chunk (and per commit, in the scheduled job).
+MATCH_CHUNK_SIZE = 100
 
 # Fields of a statement its own actions write once it is frozen.
 STATE_FIELDS = {
@@ -360,6 +363,7 @@ class OrderDeskStatement(models.Model):
         self._desk_log(self.env._("Statement closed and archived."))
         return True
 
+    @api.readonly
     def action_export_xlsx(self, layout="sheets"):
         """Download the statements as an XLSX workbook: one sheet per customer, or one
         summary sheet."""
@@ -375,6 +379,7 @@ class OrderDeskStatement(models.Model):
             "target": "self",
         }
 
+    @api.readonly
     def action_export_xlsx_summary(self):
         return self.action_export_xlsx(layout="summary")
 
@@ -927,80 +932,147 @@ class OrderDeskStatement(models.Model):
     # Matching
     # ------------------------------------------------------------------------------------------
     @api.model
-    def _desk_auto_match(self, company, partners, date_to):
+    def _desk_auto_match(
+        self, company, partners, date_to, chunk_size=MATCH_CHUNK_SIZE, commit=None
+    ):
         """Reconcile the customers' open payments with their open invoices: first a payment
         whose reference is an invoice's number or payment reference, then a payment of an
-        invoice's exact amount, then the rest oldest first (Odoo's own reconciliation, all
-        in one plan). Returns the number of reconciliation groups made."""
-        domain = [
-            ("company_id", "=", company.id),
-            ("parent_state", "=", "posted"),
-            ("account_id.account_type", "=", "asset_receivable"),
-            ("reconciled", "=", False),
-            ("date", "<=", date_to),
-        ]
+        invoice's exact amount, then the rest oldest first (Odoo's own reconciliation).
+        Returns the number of reconciliation groups made (None when stopped).
+
+        The customers are matched ``chunk_size`` at a time (each customer's plan depends
+        on their own items only: the result is the same as in one pass). ``commit``, when
+        given, is called after each chunk with the number of customers matched and the
+        number left (a scheduled job commits there and reports its progress); when it
+        returns False the matching stops, and the next run starts with what is still
+        open."""
+        plans = self._desk_match_plans(company, partners, date_to)
+        AccountMoveLine = self.env["account.move.line"].sudo()
+        made = 0
+        for start in range(0, len(plans), chunk_size):
+            chunk = plans[start : start + chunk_size]
+            groups = [AccountMoveLine.browse(ids) for plan in chunk for ids in plan]
+            # sudo: matching is the accountant's decision (checked by the caller) or the
+            # scheduler's; the reconciliation writes partials and exchange entries as
+            # Odoo's own does.
+            AccountMoveLine._reconcile_plan(groups)
+            made += len(groups)
+            if commit and not commit(len(chunk), len(plans) - start - len(chunk)):
+                return None
+        return made
+
+    @api.model
+    def _desk_match_plans(self, company, partners, date_to):
+        """The reconciliation groups (lists of journal item ids) of each customer with
+        both open invoices and open payments, read in one query and planned in memory
+        (the ORM would load a hundred thousand items with their moves)."""
+        partner_filter = SQL("")
         if partners:
-            domain.append(
-                ("partner_id", "child_of", partners.commercial_partner_id.ids)
+            partner_filter = SQL(
+                "AND partner.commercial_partner_id IN %s",
+                tuple(partners.commercial_partner_id.ids),
             )
-        lines = self.env["account.move.line"].search(domain, order="date, id")
-        by_partner = defaultdict(lambda: self.env["account.move.line"])
-        for line in lines:
-            by_partner[line.partner_id.commercial_partner_id, line.account_id] |= line
-        plan = []
-        for open_lines in by_partner.values():
-            invoices = open_lines.filtered(lambda ln: ln.amount_residual > 0)
-            payments = open_lines.filtered(lambda ln: ln.amount_residual < 0)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT aml.id, partner.commercial_partner_id, aml.account_id,
+                       aml.amount_residual, currency.rounding,
+                       move.name, move.payment_reference, move.ref, aml.name,
+                       payment.memo
+                  FROM account_move_line aml
+                  JOIN account_account account ON account.id = aml.account_id
+                  JOIN res_partner partner ON partner.id = aml.partner_id
+                  JOIN account_move move ON move.id = aml.move_id
+                  JOIN res_currency currency ON currency.id = aml.currency_id
+                  LEFT JOIN account_payment payment ON payment.id = move.origin_payment_id
+                 WHERE aml.company_id = %(company)s
+                   AND aml.parent_state = 'posted'
+                   AND account.account_type = 'asset_receivable'
+                   AND NOT aml.reconciled
+                   AND aml.date <= %(date_to)s
+                   %(partner_filter)s
+                 ORDER BY aml.date, aml.id
+                """,
+                company=company.id,
+                date_to=date_to,
+                partner_filter=partner_filter,
+            )
+        )
+        by_customer = defaultdict(list)
+        for row in self.env.cr.fetchall():
+            by_customer[row[1], row[2]].append(row)
+
+        def key(text):
+            return (text or "").strip().lower()
+
+        plans = []
+        for rows in by_customer.values():
+            invoices = [row for row in rows if row[3] > 0]
+            payments = [row for row in rows if row[3] < 0]
             if not invoices or not payments:
                 continue
             references = {}
             for invoice in invoices:
-                for key in (invoice.move_id.name, invoice.move_id.payment_reference):
-                    if key:
-                        references.setdefault(key.strip().lower(), invoice)
-            matched = self.env["account.move.line"]
+                for text in (invoice[5], invoice[6]):
+                    if key(text):
+                        references.setdefault(key(text), invoice)
+            matched = set()
+            plan = []
             for payment in payments:
-                keys = {
-                    (payment.move_id.ref or "").strip().lower(),
-                    (payment.name or "").strip().lower(),
-                    (payment.move_id.origin_payment_id.memo or "").strip().lower(),
-                }
-                invoice = next(
-                    (references[k] for k in keys if k and references.get(k)), None
-                )
-                if invoice and invoice not in matched:
-                    plan.append(invoice | payment)
-                    matched |= invoice | payment
-            for payment in payments - matched:
+                keys = {key(payment[7]), key(payment[8]), key(payment[9])}
+                invoice = next((references[k] for k in keys if references.get(k)), None)
+                if invoice and invoice[0] not in matched:
+                    plan.append([invoice[0], payment[0]])
+                    matched.update((invoice[0], payment[0]))
+            for payment in payments:
+                if payment[0] in matched:
+                    continue
                 invoice = next(
                     (
                         inv
-                        for inv in invoices - matched
-                        if inv.currency_id.is_zero(
-                            inv.amount_residual + payment.amount_residual
+                        for inv in invoices
+                        if inv[0] not in matched
+                        and float_is_zero(
+                            float(inv[3] + payment[3]), precision_rounding=float(inv[4])
                         )
                     ),
                     None,
                 )
                 if invoice:
-                    plan.append(invoice | payment)
-                    matched |= invoice | payment
-            rest = open_lines - matched
-            if rest.filtered(lambda ln: ln.amount_residual > 0) and rest.filtered(
-                lambda ln: ln.amount_residual < 0
-            ):
-                plan.append(rest)
-        if plan:
-            # sudo: matching is the accountant's decision (checked by the caller); the
-            # reconciliation writes partials and exchange entries as Odoo's own does.
-            self.env["account.move.line"].sudo()._reconcile_plan(
-                [group.sudo() for group in plan]
-            )
-        return len(plan)
+                    plan.append([invoice[0], payment[0]])
+                    matched.update((invoice[0], payment[0]))
+            rest = [row for row in rows if row[0] not in matched]
+            if any(row[3] > 0 for row in rest) and any(row[3] < 0 for row in rest):
+                plan.append([row[0] for row in rest])
+            if plan:
+                plans.append(plan)
+        return plans
 
     # ------------------------------------------------------------------------------------------
     # Scheduler
     # ------------------------------------------------------------------------------------------
+    @api.model
+    def _cron_desk_match_payments(self, chunk_size=MATCH_CHUNK_SIZE):
+        """Scheduled action (off by default): match the open payments of every customer
+        with their open invoices, company by company, ``chunk_size`` customers at a
+        time. Each chunk is committed with the job's progress (shown on the scheduled
+        action); a run cut short leaves the rest to the next one, which starts from
+        what is still open."""
+        today = fields.Date.context_today(self)
+        Cron = self.env["ir.cron"]
+
+        def commit(done, left):
+            return Cron._commit_progress(done, remaining=left) > 0
+
+        # A handful of companies; each one's items are read in one query.
+        for company in self.env["res.company"].search([]):
+            matched = self.with_company(company)._desk_auto_match(
+                company, None, today, chunk_size=chunk_size, commit=commit
+            )
+            if matched is None:
+                return
+
     @api.model
     def _cron_prepare_statements(self):
         """Scheduled action: on the first day of the month, draft statements of the previous

@@ -4,6 +4,7 @@ from collections import defaultdict
 import psycopg2
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -109,6 +110,40 @@ class ProductProduct(models.Model):
                 _logger.debug("order_desk: stock locks released with the connection")
 
         return release
+
+    @api.readonly
+    def desk_get_availability(self, warehouse_id=None):
+        """Availability enquiry over RPC (Order Desk users): ``{product_id: {"on_hand",
+        "reserved", "free", "incoming", "schedule"}}`` of these products in the warehouse
+        (the company's first when not given). Reads only: runs on a read replica when
+        the server has one."""
+        if not (
+            self.env.su or self.env.user.has_group("order_desk.group_order_desk_user")
+        ):
+            raise AccessError(self.env._("Only Order Desk users can do this."))
+        self.check_access("read")
+        Warehouse = self.env["stock.warehouse"]
+        warehouse = (
+            Warehouse.browse(warehouse_id).exists()
+            if warehouse_id
+            else Warehouse.search([("company_id", "=", self.env.company.id)], limit=1)
+        )
+        if not isinstance(warehouse_id, (int, type(None))) or not warehouse:
+            raise UserError(
+                self.env._("Unknown warehouse %(warehouse)s.", warehouse=warehouse_id)
+            )
+        warehouse.check_access("read")
+        figures = self._desk_availability(warehouse)
+        return {
+            product_id: {
+                **values,
+                "schedule": [
+                    (fields.Date.to_string(day), quantity)
+                    for day, quantity in values["schedule"]
+                ],
+            }
+            for product_id, values in figures.items()
+        }
 
     @api.private
     def _desk_availability(self, warehouse):

@@ -701,6 +701,7 @@ class SaleOrder(models.Model):
         )
         return True
 
+    @api.readonly
     def action_desk_open_reject_wizard(self):
         return self._desk_wizard_action(
             self.env._("Reject Orders"),
@@ -708,6 +709,7 @@ class SaleOrder(models.Model):
             {"default_order_ids": self.ids},
         )
 
+    @api.readonly
     def action_desk_open_override_wizard(self):
         return self._desk_wizard_action(
             self.env._("Override Exceptions"),
@@ -727,6 +729,7 @@ class SaleOrder(models.Model):
             "context": context,
         }
 
+    @api.readonly
     def action_view_desk_exceptions(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "order_desk.order_desk_exception_action"
@@ -735,6 +738,7 @@ class SaleOrder(models.Model):
         action["context"] = {"search_default_filter_open": 1}
         return action
 
+    @api.readonly
     def action_view_desk_incidents(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "order_desk.order_desk_incident_action"
@@ -774,6 +778,7 @@ class SaleOrder(models.Model):
         )
         return True
 
+    @api.readonly
     def action_desk_open_release_wizard(self):
         return self._desk_wizard_action(
             self.env._("Ship Before Payment"),
@@ -807,6 +812,7 @@ class SaleOrder(models.Model):
                 )
             )
 
+    @api.readonly
     def action_view_desk_returns(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "order_desk.order_desk_return_action"
@@ -855,6 +861,7 @@ class SaleOrder(models.Model):
         )
         return True
 
+    @api.readonly
     def action_desk_open_unlock_wizard(self):
         return self._desk_wizard_action(
             self.env._("Unlock Orders"),

@@ -392,6 +392,7 @@ class StockPicking(models.Model):
             },
         }
 
+    @api.readonly
     def action_view_desk_incidents(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "order_desk.order_desk_incident_action"

@@ -20,3 +20,4 @@ from . import test_statement_portal
 from . import test_statement_volume
 from . import test_install
 from . import test_single_order
+from . import test_matching_chunks
