@@ -35,7 +35,11 @@ def main():
         )
         Statement = env["order.desk.statement"].with_company(company)
         items = env["account.move.line"].search_count(
-            [("partner_id", "in", partners.ids), ("reconciled", "=", False)]
+            [
+                ("partner_id", "in", partners.ids),
+                ("reconciled", "=", False),
+                ("account_type", "=", "asset_receivable"),
+            ]
         )
         kwargs = {"chunk_size": args.chunk} if args.chunk else {}
         queries = env.cr.sql_log_count
