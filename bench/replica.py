@@ -97,8 +97,7 @@ def start_servers():
     )
     (recovery,) = psql("SELECT pg_is_in_recovery()", port=REPLICA_PORT)[0]
     assert recovery, "the standby is not in recovery"
-    for port in (5432, REPLICA_PORT):
-        psql("SELECT pg_stat_statements_reset()", port=port)
+    reset_statements()
 
 
 def stop_servers():
@@ -187,11 +186,14 @@ def drive(calls):
         for _i in range(calls):
             call()
         timings[name] = (time.perf_counter() - started) / calls
+    phases = {"reads": statements_by_server()}
+    reset_statements()
     started = time.perf_counter()
     for order_id in order_ids[:calls]:
         client.call("sale.order", "action_desk_approve", [[order_id]])
     timings["approve (writes)"] = (time.perf_counter() - started) / calls
-    return timings
+    phases["approvals"] = statements_by_server()
+    return timings, phases
 
 
 def sample_activity(stop, samples):
@@ -215,6 +217,18 @@ def statements_by_kind(port):
         port=port,
     )
     return {kind: int(calls) for kind, calls in rows}
+
+
+def reset_statements():
+    for port in (5432, REPLICA_PORT):
+        psql("SELECT pg_stat_statements_reset()", port=port)
+
+
+def statements_by_server():
+    return {
+        name: statements_by_kind(port)
+        for name, port in (("primary", 5432), ("replica", REPLICA_PORT))
+    }
 
 
 def main():
@@ -257,15 +271,16 @@ def main():
             sampler = threading.Thread(target=sample_activity, args=(stop, samples))
             sampler.start()
             try:
-                timings = drive(args.calls)
+                reset_statements()
+                timings, phases = drive(args.calls)
             finally:
                 stop.set()
                 sampler.join()
         for name, seconds in timings.items():
             print(f"{name}: {seconds * 1000:.0f} ms a call")
-        for name, port in (("primary", 5432), ("replica", REPLICA_PORT)):
-            kinds = statements_by_kind(port)
-            print(f"pg_stat_statements on the {name}: {kinds}")
+        for phase, servers in phases.items():
+            for name, kinds in servers.items():
+                print(f"{phase}: pg_stat_statements on the {name}: {kinds}")
         seen = {}
         for name, query in samples:
             seen.setdefault(name, set()).add(query.split(" ")[0].upper())
