@@ -17,6 +17,9 @@ stopped afterwards (``make test``/``make run`` start it again as usual); the sta
 data directory (``.run/pg/standby``) is removed at the end.
 """
 
+# Bench scripts report on the terminal and build SQL from their own constants.
+# pylint: disable=print-used,sql-injection
+
 import argparse
 import contextlib
 import http.cookiejar

@@ -1077,7 +1077,7 @@ class OrderDeskStatement(models.Model):
             return Cron._commit_progress(done, remaining=left) > 0
 
         # A handful of companies; each one's items are read in one query.
-        for company in self.env["res.company"].search([]):
+        for company in self.env["res.company"].search([("active", "=", True)]):
             matched = self.with_company(company)._desk_auto_match(
                 company, None, today, chunk_size=chunk_size, commit=commit
             )
