@@ -239,8 +239,6 @@ def main():
     parser.add_argument("--calls", type=int, default=40)
     args = parser.parse_args()
     b.copy_db(approval_race.prepare("desk", 120, False), DB)
-    # The addon's code of this worktree on the copied data.
-    b.run_odoo("server", "-d", DB, "-u", "order_desk", "--stop-after-init")
     start_servers()
     log = f"{b.ROOT}/.run/{DB}-server.log"
     server = None
