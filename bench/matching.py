@@ -3,7 +3,10 @@
 Target: 100,000 open items (1,000 customers, see books.py) matched in at most 60 s, in
 chunks that each commit when run as a scheduled job, with the same result as one pass.
 
-    python3 bench/matching.py [--customers 1000] [--chunk 500] [--profile]
+    python3 bench/matching.py [--customers 1000] [--chunk 100] [--profile]
+
+Without ``--chunk``: one pass, as *Match Payments First* does; ``--chunk 100`` as the
+scheduled job (which also commits each chunk).
 
 Runs ``order.desk.statement._desk_auto_match`` in this process on ``od15_bench_books``
 for the first ``--customers`` customers, then rolls back (the books stay open).

@@ -36,7 +36,7 @@ DISPUTE_STATES = [
 
 ACCOUNTING_GROUP = "account.group_account_invoice"
 
-# Customers matched per chunk (and per commit, in the scheduled job).
+# Customers matched per chunk (and per commit) by the scheduled job.
 MATCH_CHUNK_SIZE = 100
 
 # Fields of a statement its own actions write once it is frozen.
@@ -933,7 +933,7 @@ class OrderDeskStatement(models.Model):
     # ------------------------------------------------------------------------------------------
     @api.model
     def _desk_auto_match(
-        self, company, partners, date_to, chunk_size=MATCH_CHUNK_SIZE, commit=None
+        self, company, partners, date_to, chunk_size=None, commit=None
     ):
         """Reconcile the customers' open payments with their open invoices: first a payment
         whose reference is an invoice's number or payment reference, then a payment of an
@@ -941,12 +941,14 @@ class OrderDeskStatement(models.Model):
         Returns the number of reconciliation groups made (None when stopped).
 
         The customers are matched ``chunk_size`` at a time (each customer's plan depends
-        on their own items only: the result is the same as in one pass). ``commit``, when
-        given, is called after each chunk with the number of customers matched and the
-        number left (a scheduled job commits there and reports its progress); when it
-        returns False the matching stops, and the next run starts with what is still
-        open."""
+        on their own items only: the result is the same as in one pass, which is the
+        default and the fastest: each chunk costs Odoo's reconciliation a fixed
+        overhead). ``commit``, when given, is called after each chunk with the number of
+        customers matched and the number left (a scheduled job commits there and reports
+        its progress); when it returns False the matching stops, and the next run starts
+        with what is still open."""
         plans = self._desk_match_plans(company, partners, date_to)
+        chunk_size = chunk_size or len(plans) or 1
         # No "payment status" note on each invoice matched: a batch of a hundred thousand
         # items would post as many messages (the items show their matching themselves).
         AccountMoveLine = (
