@@ -14,7 +14,11 @@ class OrderDeskStatementController(CustomerPortal):
     # XLSX export (accountants)
     # ------------------------------------------------------------------------------------------
     @http.route(
-        "/order_desk/statements/xlsx", type="http", auth="user", methods=["GET"]
+        "/order_desk/statements/xlsx",
+        type="http",
+        auth="user",
+        methods=["GET"],
+        readonly=True,
     )
     def desk_statements_xlsx(self, ids="", layout="sheets", **_kwargs):
         """The statements ``ids`` (comma-separated) the accountant may read, as XLSX."""

@@ -12,7 +12,6 @@ from . import order_desk_return_reason
 from . import order_desk_return
 from . import product_product
 from . import stock_move
-from . import stock_quant
 from . import stock_rule
 from . import stock_picking
 from . import stock_warehouse_orderpoint

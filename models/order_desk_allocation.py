@@ -810,9 +810,7 @@ class OrderDeskAllocation(models.Model):
         self.ensure_one()
         products = self.line_ids.product_id | self.supply_ids.product_id
         # The same locks as an approval, taken before anything is read (see the helper).
-        self.env["stock.quant"]._desk_lock_for_reservation(
-            products, self.warehouse_id.lot_stock_id
-        )
+        products._desk_lock_stock(self.warehouse_id.lot_stock_id)
         data = self._desk_inputs()
         stale = self._desk_stale_products(data)
         if stale:

@@ -373,9 +373,11 @@ class OrderDeskIncident(models.Model):
         self._desk_write({"state": "open"})
         return True
 
+    @api.readonly
     def action_view_new_pickings(self):
         return self._desk_view(self.new_picking_ids, "stock.action_picking_tree_all")
 
+    @api.readonly
     def action_view_refunds(self):
         return self._desk_view(
             self.refund_move_ids, "account.action_move_out_refund_type"

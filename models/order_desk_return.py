@@ -409,6 +409,7 @@ class OrderDeskReturn(models.Model):
         )
         return True
 
+    @api.readonly
     def action_open_reject_wizard(self):
         self._desk_ensure_group(MANAGER_GROUP)
         return {
@@ -577,14 +578,17 @@ class OrderDeskReturn(models.Model):
         self._desk_check_done()
         return True
 
+    @api.readonly
     def action_view_return_pickings(self):
         return self._desk_view(self.return_picking_ids, "stock.action_picking_tree_all")
 
+    @api.readonly
     def action_view_exchange_pickings(self):
         return self._desk_view(
             self.exchange_picking_ids, "stock.action_picking_tree_all"
         )
 
+    @api.readonly
     def action_view_refunds(self):
         return self._desk_view(
             self.refund_move_ids, "account.action_move_out_refund_type"

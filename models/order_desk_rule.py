@@ -97,6 +97,7 @@ class OrderDeskRule(models.Model):
                 )
             )
 
+    @api.readonly
     def action_view_exceptions(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

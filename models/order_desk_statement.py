@@ -1,4 +1,5 @@
 import io
+import json
 import re
 from collections import defaultdict
 from datetime import timedelta
@@ -7,7 +8,7 @@ import xlsxwriter
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, float_is_zero, format_date
 
 from .account_move import MONEY_MOVE
 from .order_desk_field_guard import MAX_NUMBER, desk_printable, desk_to_number
@@ -67,6 +68,9 @@ SETTLEMENT_SQL = SQL(
 )
 
 ACCOUNTING_GROUP = "account.group_account_invoice"
+
+# Customers matched per chunk (and per commit) by the scheduled job.
+MATCH_CHUNK_SIZE = 100
 
 # Fields of a statement its own actions write once it is frozen.
 STATE_FIELDS = {
@@ -177,14 +181,15 @@ class OrderDeskStatement(models.Model):
     line_ids = fields.One2many(
         "order.desk.statement.line", "statement_id", string="Lines", readonly=True
     )
+    # The ids of the journal items the opening balance counts (statements without a
+    # previous agreed one), kept as one JSON list per statement: a first statement of a
+    # customer with years of history counts thousands of items, and one relation row
+    # per item (with its two foreign key checks) made most of the preparation's time.
+    opening_item_ids = fields.Json(readonly=True, copy=False)
     opening_move_line_ids = fields.Many2many(
         "account.move.line",
-        "order_desk_statement_opening_rel",
-        "statement_id",
-        "move_line_id",
         string="Items in the Opening Balance",
-        readonly=True,
-        copy=False,
+        compute="_compute_opening_move_line_ids",
     )
     dispute_ids = fields.One2many(
         "order.desk.statement.dispute", "statement_id", string="Disputes"
@@ -238,6 +243,13 @@ class OrderDeskStatement(models.Model):
             currency = statement.partner_id.property_product_pricelist.currency_id
             statement.partner_currency_id = (
                 currency if currency and currency != statement.currency_id else False
+            )
+
+    @api.depends("opening_item_ids")
+    def _compute_opening_move_line_ids(self):
+        for statement in self:
+            statement.opening_move_line_ids = self.env["account.move.line"].browse(
+                statement.opening_item_ids or []
             )
 
     @api.depends("dispute_ids.state")
@@ -427,6 +439,7 @@ class OrderDeskStatement(models.Model):
         self._desk_log(lambda rec: rec.env._("Statement closed and archived."))
         return True
 
+    @api.readonly
     def action_export_xlsx(self, layout="sheets"):
         """Download the statements as an XLSX workbook: one sheet per customer, or one
         summary sheet."""
@@ -442,6 +455,7 @@ class OrderDeskStatement(models.Model):
             "target": "self",
         }
 
+    @api.readonly
     def action_export_xlsx_summary(self):
         return self.action_export_xlsx(layout="summary")
 
@@ -660,20 +674,16 @@ class OrderDeskStatement(models.Model):
             )
         )
         movements = {row[0]: row[1:] for row in self.env.cr.fetchall()}
-        now = fields.Datetime.now()
-        vals_by_partner = {}
+        now = fields.Datetime.to_string(fields.Datetime.now())
+        figures_by_partner = {}
         for partner_id in todo_ids:
             before, _moves = figures.get(partner_id, (0.0, 0))
             prev = previous.get(partner_id)
             opening = prev.closing_balance if prev else before
             debit, credit = movements.get(partner_id, (0.0, 0.0))
             overdue = aging.get(partner_id, (0, 0, 0, 0, 0, 0))[2:]
-            vals_by_partner[partner_id] = {
-                "partner_id": partner_id,
-                "company_id": company.id,
-                "date_from": date_from,
-                "date_to": date_to,
-                "previous_statement_id": prev.id if prev else False,
+            figures_by_partner[partner_id] = {
+                "previous_statement_id": prev.id if prev else None,
                 "opening_balance": opening,
                 "total_debit": debit,
                 "total_credit": credit,
@@ -685,15 +695,73 @@ class OrderDeskStatement(models.Model):
                 "overdue_total": sum(overdue),
                 "computed_date": now,
             }
-        # sudo: the figures are the system's (see _desk_system_fields); every caller of this
-        # private method checked that the user is an accountant (or is the scheduler).
-        for draft in drafts:
-            draft.sudo().write(vals_by_partner.pop(draft.partner_id.id))
-        created = self.sudo().create(list(vals_by_partner.values())).with_env(self.env)
-        statements = drafts | created
+        # A statement's creation and its figures show in its own fields: no chatter
+        # message, follower or tracking per statement (a thousand customers would get a
+        # thousand messages).
+        created = self.with_context(
+            tracking_disable=True, mail_create_nolog=True
+        ).create(
+            [
+                {
+                    "partner_id": partner_id,
+                    "company_id": company.id,
+                    "date_from": date_from,
+                    "date_to": date_to,
+                }
+                for partner_id in todo_ids - set(drafts.partner_id.ids)
+            ]
+        )
+        statements = (drafts | created).with_env(self.env)
+        self._desk_write_figures(statements, figures_by_partner, company.currency_id)
         self.env.flush_all()
         self._desk_insert_lines(statements, params)
         return statements | kept
+
+    @api.model
+    def _desk_write_figures(self, statements, figures_by_partner, currency):
+        """Write the figures of draft ``statements`` (``figures_by_partner``: the values
+        of each customer's statement) in one UPDATE, rounded to ``currency``: the ORM
+        would write each statement apart (its own values) and convert every amount
+        through a new record to find its currency."""
+        self.env.flush_all()
+        rows = [
+            {"id": statement.id, **figures_by_partner[statement.partner_id.id]}
+            for statement in statements
+        ]
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE order_desk_statement st
+                   SET previous_statement_id = v.previous_statement_id,
+                       opening_balance = ROUND(v.opening_balance, %(digits)s),
+                       total_debit = ROUND(v.total_debit, %(digits)s),
+                       total_credit = ROUND(v.total_credit, %(digits)s),
+                       closing_balance = ROUND(v.closing_balance, %(digits)s),
+                       overdue_0_30 = ROUND(v.overdue_0_30, %(digits)s),
+                       overdue_31_60 = ROUND(v.overdue_31_60, %(digits)s),
+                       overdue_61_90 = ROUND(v.overdue_61_90, %(digits)s),
+                       overdue_90_plus = ROUND(v.overdue_90_plus, %(digits)s),
+                       overdue_total = ROUND(v.overdue_total, %(digits)s),
+                       computed_date = v.computed_date,
+                       write_uid = %(uid)s,
+                       write_date = now() at time zone 'UTC'
+                  FROM jsonb_to_recordset(%(rows)s::jsonb) AS v(
+                       id int, previous_statement_id int, opening_balance numeric,
+                       total_debit numeric, total_credit numeric,
+                       closing_balance numeric, overdue_0_30 numeric,
+                       overdue_31_60 numeric, overdue_61_90 numeric,
+                       overdue_90_plus numeric, overdue_total numeric,
+                       computed_date timestamp)
+                 WHERE st.id = v.id AND st.state = 'draft'
+                """,
+                digits=currency.decimal_places,
+                uid=self.env.uid,
+                rows=json.dumps(rows),
+            )
+        )
+        statements.invalidate_recordset(
+            [fname for fname in rows[0] if fname != "id"] if rows else None
+        )
 
     @api.model
     def _desk_insert_lines(self, statements, params):
@@ -707,12 +775,6 @@ class OrderDeskStatement(models.Model):
         ids = tuple(statements.ids)
         cr.execute(
             SQL("DELETE FROM order_desk_statement_line WHERE statement_id IN %s", ids)
-        )
-        cr.execute(
-            SQL(
-                "DELETE FROM order_desk_statement_opening_rel WHERE statement_id IN %s",
-                ids,
-            )
         )
         # The contacts of each statement's customer come first (materialized), and their
         # items are reached by partner: the plan stays a walk along the partner index even
@@ -779,23 +841,34 @@ class OrderDeskStatement(models.Model):
         cr.execute(
             SQL(
                 """
-                %(customers)s
-                INSERT INTO order_desk_statement_opening_rel (statement_id, move_line_id)
-                SELECT c.statement_id, aml.id
-                  FROM customers c
-                  JOIN account_move_line aml
-                    ON aml.partner_id = c.partner_id AND aml.company_id = c.company_id
-                  JOIN account_account account ON account.id = aml.account_id
-                 WHERE NOT c.has_previous
-                   AND aml.parent_state = 'posted'
-                   AND account.account_type = 'asset_receivable'
-                   AND aml.date < c.date_from
+                %(customers)s,
+                opening AS (
+                    SELECT c.statement_id, jsonb_agg(aml.id ORDER BY aml.id) AS item_ids
+                      FROM customers c
+                      JOIN account_move_line aml
+                        ON aml.partner_id = c.partner_id
+                       AND aml.company_id = c.company_id
+                      JOIN account_account account ON account.id = aml.account_id
+                     WHERE NOT c.has_previous
+                       AND aml.parent_state = 'posted'
+                       AND account.account_type = 'asset_receivable'
+                       AND aml.date < c.date_from
+                     GROUP BY c.statement_id
+                )
+                UPDATE order_desk_statement st
+                   SET opening_item_ids = opening.item_ids
+                  FROM order_desk_statement base
+                  LEFT JOIN opening ON opening.statement_id = base.id
+                 WHERE st.id = base.id AND base.id IN %(ids)s
                 """,
                 customers=customers,
+                ids=ids,
             )
         )
         self.env["order.desk.statement.line"].invalidate_model()
-        statements.invalidate_recordset(["line_ids", "opening_move_line_ids"])
+        statements.invalidate_recordset(
+            ["line_ids", "opening_item_ids", "opening_move_line_ids"]
+        )
 
     def _desk_freeze(self):
         """Mark the journal items these statements account for (lines and opening) as agreed:
@@ -980,88 +1053,174 @@ class OrderDeskStatement(models.Model):
     # Matching
     # ------------------------------------------------------------------------------------------
     @api.model
-    def _desk_auto_match(self, company, partners, date_to):
-        """Reconcile the customers' open payments with their open invoices as planned by
-        ``_desk_match_plan`` (Odoo's own reconciliation, all in one plan). Returns the
-        number of reconciliation groups made."""
-        plan = self._desk_match_plan(company, partners, date_to)
-        if plan:
-            # sudo: matching is the accountant's decision (checked by the caller); the
-            # reconciliation writes partials and exchange entries as Odoo's own does.
-            self.env["account.move.line"].sudo()._reconcile_plan(
-                [group.sudo() for group in plan]
-            )
-        return len(plan)
+    def _desk_auto_match(
+        self, company, partners, date_to, chunk_size=None, commit=None
+    ):
+        """Reconcile the customers' open payments with their open invoices: first a payment
+        whose reference is an invoice's number or payment reference, then a payment of an
+        invoice's exact amount, then the rest oldest first (Odoo's own reconciliation).
+        Returns the number of reconciliation groups made (None when stopped).
+
+        The customers are matched ``chunk_size`` at a time (each customer's plan depends
+        on their own items only: the result is the same as in one pass, which is the
+        default and the fastest: each chunk costs Odoo's reconciliation a fixed
+        overhead). ``commit``, when given, is called after each chunk with the number of
+        customers matched and the number left (a scheduled job commits there and reports
+        its progress); when it returns False the matching stops, and the next run starts
+        with what is still open."""
+        plans = self._desk_match_plans(company, partners, date_to)
+        chunk_size = chunk_size or len(plans) or 1
+        # No "payment status" note on each invoice matched: a batch of a hundred thousand
+        # items would post as many messages (the items show their matching themselves).
+        AccountMoveLine = (
+            self.env["account.move.line"].sudo().with_context(tracking_disable=True)
+        )
+        made = 0
+        for start in range(0, len(plans), chunk_size):
+            chunk = plans[start : start + chunk_size]
+            # One prefetch set for the chunk: the items are read together, not group by
+            # group.
+            prefetch = [item for plan in chunk for ids in plan for item in ids]
+            groups = [
+                AccountMoveLine.browse(ids).with_prefetch(prefetch)
+                for plan in chunk
+                for ids in plan
+            ]
+            # sudo: matching is the accountant's decision (checked by the caller) or the
+            # scheduler's; the reconciliation writes partials and exchange entries as
+            # Odoo's own does.
+            AccountMoveLine._reconcile_plan(groups)
+            made += len(groups)
+            if commit and not commit(len(chunk), len(plans) - start - len(chunk)):
+                return None
+        return made
 
     @api.model
     def _desk_match_plan(self, company, partners, date_to):
-        """The groups of open receivable items that matching would reconcile, nothing
-        written: first a payment whose reference is an invoice's number or payment
-        reference, then a payment of an invoice's exact amount, then the rest oldest first.
-        Shown as a preview before the accountant prepares the statements."""
-        domain = [
-            ("company_id", "=", company.id),
-            ("parent_state", "=", "posted"),
-            ("account_id.account_type", "=", "asset_receivable"),
-            ("reconciled", "=", False),
-            ("date", "<=", date_to),
+        """The groups of open receivable items that matching would reconcile, as journal
+        items, nothing written: the preview the accountant sees before preparing the
+        statements (see ``_desk_match_plans``)."""
+        groups = [
+            ids
+            for plan in self._desk_match_plans(company, partners, date_to)
+            for ids in plan
         ]
+        prefetch = [item for ids in groups for item in ids]
+        Line = self.env["account.move.line"]
+        return [Line.browse(ids).with_prefetch(prefetch) for ids in groups]
+
+    @api.model
+    def _desk_match_plans(self, company, partners, date_to):
+        """The reconciliation groups (lists of journal item ids) of each customer with
+        both open invoices and open payments, read in one query and planned in memory
+        (the ORM would load a hundred thousand items with their moves)."""
+        partner_filter = SQL("")
         if partners:
-            domain.append(
-                ("partner_id", "child_of", partners.commercial_partner_id.ids)
+            partner_filter = SQL(
+                "AND partner.commercial_partner_id IN %s",
+                tuple(partners.commercial_partner_id.ids),
             )
-        lines = self.env["account.move.line"].search(domain, order="date, id")
-        by_partner = defaultdict(lambda: self.env["account.move.line"])
-        for line in lines:
-            by_partner[line.partner_id.commercial_partner_id, line.account_id] |= line
-        plan = []
-        for open_lines in by_partner.values():
-            invoices = open_lines.filtered(lambda ln: ln.amount_residual > 0)
-            payments = open_lines.filtered(lambda ln: ln.amount_residual < 0)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT aml.id, partner.commercial_partner_id, aml.account_id,
+                       aml.amount_residual, currency.rounding,
+                       move.name, move.payment_reference, move.ref, aml.name,
+                       payment.memo
+                  FROM account_move_line aml
+                  JOIN account_account account ON account.id = aml.account_id
+                  JOIN res_partner partner ON partner.id = aml.partner_id
+                  JOIN account_move move ON move.id = aml.move_id
+                  JOIN res_currency currency ON currency.id = aml.currency_id
+                  LEFT JOIN account_payment payment ON payment.id = move.origin_payment_id
+                 WHERE aml.company_id = %(company)s
+                   AND aml.parent_state = 'posted'
+                   AND account.account_type = 'asset_receivable'
+                   AND NOT aml.reconciled
+                   AND aml.date <= %(date_to)s
+                   %(partner_filter)s
+                 ORDER BY aml.date, aml.id
+                """,
+                company=company.id,
+                date_to=date_to,
+                partner_filter=partner_filter,
+            )
+        )
+        by_customer = defaultdict(list)
+        for row in self.env.cr.fetchall():
+            by_customer[row[1], row[2]].append(row)
+
+        def key(text):
+            return (text or "").strip().lower()
+
+        plans = []
+        for rows in by_customer.values():
+            invoices = [row for row in rows if row[3] > 0]
+            payments = [row for row in rows if row[3] < 0]
             if not invoices or not payments:
                 continue
             references = {}
             for invoice in invoices:
-                for key in (invoice.move_id.name, invoice.move_id.payment_reference):
-                    if key:
-                        references.setdefault(key.strip().lower(), invoice)
-            matched = self.env["account.move.line"]
+                for text in (invoice[5], invoice[6]):
+                    if key(text):
+                        references.setdefault(key(text), invoice)
+            matched = set()
+            plan = []
             for payment in payments:
-                keys = {
-                    (payment.move_id.ref or "").strip().lower(),
-                    (payment.name or "").strip().lower(),
-                    (payment.move_id.origin_payment_id.memo or "").strip().lower(),
-                }
-                invoice = next(
-                    (references[k] for k in keys if k and references.get(k)), None
-                )
-                if invoice and invoice not in matched:
-                    plan.append(invoice | payment)
-                    matched |= invoice | payment
-            for payment in payments - matched:
+                keys = {key(payment[7]), key(payment[8]), key(payment[9])}
+                invoice = next((references[k] for k in keys if references.get(k)), None)
+                if invoice and invoice[0] not in matched:
+                    plan.append([invoice[0], payment[0]])
+                    matched.update((invoice[0], payment[0]))
+            for payment in payments:
+                if payment[0] in matched:
+                    continue
                 invoice = next(
                     (
                         inv
-                        for inv in invoices - matched
-                        if inv.currency_id.is_zero(
-                            inv.amount_residual + payment.amount_residual
+                        for inv in invoices
+                        if inv[0] not in matched
+                        and float_is_zero(
+                            float(inv[3] + payment[3]), precision_rounding=float(inv[4])
                         )
                     ),
                     None,
                 )
                 if invoice:
-                    plan.append(invoice | payment)
-                    matched |= invoice | payment
-            rest = open_lines - matched
-            if rest.filtered(lambda ln: ln.amount_residual > 0) and rest.filtered(
-                lambda ln: ln.amount_residual < 0
-            ):
-                plan.append(rest)
-        return plan
+                    plan.append([invoice[0], payment[0]])
+                    matched.update((invoice[0], payment[0]))
+            rest = [row for row in rows if row[0] not in matched]
+            if any(row[3] > 0 for row in rest) and any(row[3] < 0 for row in rest):
+                plan.append([row[0] for row in rest])
+            if plan:
+                plans.append(plan)
+        return plans
 
     # ------------------------------------------------------------------------------------------
     # Scheduler
     # ------------------------------------------------------------------------------------------
+    @api.model
+    def _cron_desk_match_payments(self, chunk_size=MATCH_CHUNK_SIZE):
+        """Scheduled action (off by default): match the open payments of every customer
+        with their open invoices, company by company, ``chunk_size`` customers at a
+        time. Each chunk is committed with the job's progress (shown on the scheduled
+        action); a run cut short leaves the rest to the next one, which starts from
+        what is still open."""
+        today = fields.Date.context_today(self)
+        Cron = self.env["ir.cron"]
+
+        def commit(done, left):
+            return Cron._commit_progress(done, remaining=left) > 0
+
+        # A handful of companies; each one's items are read in one query.
+        for company in self.env["res.company"].search([("active", "=", True)]):
+            matched = self.with_company(company)._desk_auto_match(
+                company, None, today, chunk_size=chunk_size, commit=commit
+            )
+            if matched is None:
+                return
+
     @api.model
     def _cron_prepare_statements(self):
         """Scheduled action: on the first day of the month, draft statements of the previous

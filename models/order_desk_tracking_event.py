@@ -85,11 +85,12 @@ class OrderDeskTrackingEvent(models.Model):
         required=True,
         ondelete="cascade",
         index=True,
-        check_company=True,
+        # No check_company: the event's company is the delivery's own (related), and
+        # checking it record by record made most of the time of a large import.
         domain="[('picking_type_code', '=', 'outgoing')]",
     )
     company_id = fields.Many2one(
-        related="picking_id.company_id", store=True, index=True, precompute=True
+        related="picking_id.company_id", store=True, index=True
     )
     sale_id = fields.Many2one(
         related="picking_id.sale_id", string="Sales Order", store=True, index=True

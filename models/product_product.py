@@ -1,10 +1,149 @@
+import logging
 from collections import defaultdict
 
+import psycopg2
+
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+# First key of the desk's advisory locks on products: pg_advisory_lock(namespace, id).
+STOCK_LOCK_NAMESPACE = 0x0DE5C
 
 
 class ProductProduct(models.Model):
     _inherit = "product.product"
+
+    @api.private
+    def _desk_lock_stock(self, locations=None):
+        """Queue this transaction behind every other desk transaction reserving one of
+        these products, before anything the reservation depends on is read.
+
+        The one lock of every desk path that reserves stock (approval, reserve again, the
+        allocation's Apply): call it first. Odoo runs each call in REPEATABLE READ, whose
+        snapshot is taken by the first query of the transaction (for an RPC call: the
+        session check, before the method runs). A row lock taken after that queues the
+        racers, but the second one then finds rows changed since its snapshot and fails
+        with a serialization error (retried by Odoo at most five times, with growing
+        pauses: a busy desk runs out of them). So, while the transaction has written
+        nothing yet, the products are locked with session-level advisory locks (in id
+        order: two racers never deadlock), which outlive the rollback that follows: the
+        next query takes a new snapshot, after the commit of every racer served before.
+        The locks are released when this transaction ends (commit or rollback). Once the
+        transaction has written, transaction-level locks are taken instead (still
+        queueing, the snapshot staying as it is).
+
+        ``locations``: also lock the quants of the products in these locations (and
+        their children) with ``SELECT ... FOR UPDATE``, for reservations made outside
+        the desk (Odoo's own confirmation or *Check Availability*), which take no
+        advisory lock.
+        """
+        cr = self.env.cr
+        held = cr.cache.get("order_desk_stock_locks", set())
+        todo = sorted(set(self.ids) - held)
+        if todo:
+            self.env.flush_all()
+            cr.execute(SQL("SELECT txid_current_if_assigned() IS NULL"))
+            untouched = cr.fetchone()[0]
+            # The subquery fixes the order in which the locks are taken.
+            ordered = SQL("(SELECT unnest(%s::int[]) AS id ORDER BY 1) products", todo)
+            if untouched and not held:
+                cr.execute(
+                    SQL(
+                        "SELECT pg_advisory_lock(%s, products.id) FROM %s",
+                        STOCK_LOCK_NAMESPACE,
+                        ordered,
+                    )
+                )
+                # Nothing written yet: nothing lost. The caches are cleared with it.
+                cr.rollback()
+                release = self._desk_stock_lock_release(cr)
+                cr.postcommit.add(release)
+                cr.postrollback.add(release)
+            else:
+                cr.execute(
+                    SQL(
+                        "SELECT pg_advisory_xact_lock(%s, products.id) FROM %s",
+                        STOCK_LOCK_NAMESPACE,
+                        ordered,
+                    )
+                )
+            cr.cache["order_desk_stock_locks"] = held | set(todo)
+        if locations:
+            quants = (
+                self.env["stock.quant"]
+                .sudo()
+                .search(
+                    [
+                        ("product_id", "in", self.ids),
+                        ("location_id", "child_of", locations.ids),
+                    ]
+                )
+            )
+            if quants:
+                # Serialization failures here (a reservation made outside the desk
+                # meanwhile) are retried by Odoo's RPC layer: not logged as bad queries.
+                cr.execute(
+                    SQL(
+                        "SELECT id FROM stock_quant WHERE id IN %s ORDER BY id "
+                        "FOR UPDATE",
+                        tuple(quants.ids),
+                    ),
+                    log_exceptions=False,
+                )
+
+    @api.model
+    def _desk_stock_lock_release(self, cr):
+        """The hook releasing the session-level locks of ``_desk_stock_lock`` once the
+        transaction of ``cr`` ends. Runs on the connection itself: when the cursor is
+        closed without a commit, its own statements can no longer run."""
+        connection = cr._cnx
+
+        def release():
+            try:
+                with connection.cursor() as raw:
+                    raw.execute("SELECT pg_advisory_unlock_all()")
+            except psycopg2.Error:
+                # The connection is gone, and its session's locks with it.
+                _logger.debug("order_desk: stock locks released with the connection")
+
+        return release
+
+    @api.readonly
+    def desk_get_availability(self, warehouse_id=None):
+        """Availability enquiry over RPC (Order Desk users): ``{product_id: {"on_hand",
+        "reserved", "free", "incoming", "schedule"}}`` of these products in the warehouse
+        (the company's first when not given). Reads only: runs on a read replica when
+        the server has one."""
+        if not (
+            self.env.su or self.env.user.has_group("order_desk.group_order_desk_user")
+        ):
+            raise AccessError(self.env._("Only Order Desk users can do this."))
+        self.check_access("read")
+        Warehouse = self.env["stock.warehouse"]
+        warehouse = (
+            Warehouse.browse(warehouse_id).exists()
+            if warehouse_id
+            else Warehouse.search([("company_id", "=", self.env.company.id)], limit=1)
+        )
+        if not isinstance(warehouse_id, (int, type(None))) or not warehouse:
+            raise UserError(
+                self.env._("Unknown warehouse %(warehouse)s.", warehouse=warehouse_id)
+            )
+        warehouse.check_access("read")
+        figures = self._desk_availability(warehouse)
+        return {
+            product_id: {
+                **values,
+                "schedule": [
+                    (fields.Date.to_string(day), quantity)
+                    for day, quantity in values["schedule"]
+                ],
+            }
+            for product_id, values in figures.items()
+        }
 
     @api.private
     def _desk_availability(self, warehouse):

@@ -734,6 +734,8 @@ class SaleOrder(models.Model):
 
     def action_desk_approve(self):
         """Re-run the checks, then confirm the orders and mark them approved (manager)."""
+        # First of all: racing approvals queue here, and then see each other's work.
+        self._desk_lock_products()
         self._ensure_can_desk_approve()
         self._desk_run_checks()
         self._desk_raise_if_blocked()
@@ -778,6 +780,7 @@ class SaleOrder(models.Model):
         )
         return True
 
+    @api.readonly
     def action_desk_open_reject_wizard(self):
         return self._desk_wizard_action(
             self.env._("Reject Orders"),
@@ -785,6 +788,7 @@ class SaleOrder(models.Model):
             {"default_order_ids": self.ids},
         )
 
+    @api.readonly
     def action_desk_open_override_wizard(self):
         return self._desk_wizard_action(
             self.env._("Override Exceptions"),
@@ -804,6 +808,7 @@ class SaleOrder(models.Model):
             "context": context,
         }
 
+    @api.readonly
     def action_view_desk_exceptions(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "order_desk.order_desk_exception_action"
@@ -812,6 +817,7 @@ class SaleOrder(models.Model):
         action["context"] = {"search_default_filter_open": 1}
         return action
 
+    @api.readonly
     def action_view_desk_incidents(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "order_desk.order_desk_incident_action"
@@ -852,6 +858,7 @@ class SaleOrder(models.Model):
         )
         return True
 
+    @api.readonly
     def action_desk_open_release_wizard(self):
         return self._desk_wizard_action(
             self.env._("Ship Before Payment"),
@@ -885,6 +892,7 @@ class SaleOrder(models.Model):
                 )
             )
 
+    @api.readonly
     def action_view_desk_returns(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "order_desk.order_desk_return_action"
@@ -931,6 +939,7 @@ class SaleOrder(models.Model):
         )
         return True
 
+    @api.readonly
     def action_desk_open_unlock_wizard(self):
         return self._desk_wizard_action(
             self.env._("Unlock Orders"),
@@ -960,6 +969,7 @@ class SaleOrder(models.Model):
 
     def action_desk_reserve(self):
         """Reserve the stock of locked orders again and restart their hold (clerk)."""
+        self._desk_lock_products()
         self._ensure_desk_group(USER_GROUP)
         if wrong := self._desk_orders_not_in("locked"):
             raise UserError(
@@ -1249,11 +1259,11 @@ class SaleOrder(models.Model):
     def _desk_reserve(self):
         """Reserve the deliveries' stock, most urgent order first.
 
-        Two approvals competing for the same stock must not both take it: the quants are
-        locked first by ``stock.quant._desk_lock_for_reservation``, the helper the
-        allocation run's *Apply* shares (see there for how racers are serialised). Lock,
-        desk state and reservation belong to one transaction, so an order is never left
-        half-locked.
+        Two approvals competing for the same stock must not both take it: the goods are
+        locked first (``product.product._desk_lock_stock``, which the approval already
+        took before reading anything), and their quants are row-locked against
+        reservations made outside the desk. Lock, desk state and reservation belong to
+        one transaction, so an order is never left half-locked.
         """
         orders = self.sorted(key=lambda o: o._desk_priority_key())
         moves = self.env["stock.move"]
@@ -1268,13 +1278,18 @@ class SaleOrder(models.Model):
         )
         if urgent:
             urgent.write({"priority": "1"})
-        self.env["stock.quant"]._desk_lock_for_reservation(
-            moves.product_id, moves.location_id
-        )
+        moves.product_id._desk_lock_stock(moves.location_id)
         # sudo: as in Odoo's own confirmation (stock.rule runs it as superuser), reserving is
         # the consequence of an approval the caller was allowed to make; clerks and managers
         # need no Inventory rights for it.
         moves.sudo()._action_assign()
+
+    def _desk_lock_products(self):
+        """Take the stock locks of the orders' goods (see
+        ``product.product._desk_lock_stock``)."""
+        # sudo: only the ids of the goods are read, to queue behind other reservations;
+        # the caller's rights are checked right after.
+        self.sudo().order_line.product_id.filtered("is_storable")._desk_lock_stock()
 
     def _desk_release(self, note):
         pickings = self.picking_ids.filtered(

@@ -453,6 +453,7 @@ class StockPicking(models.Model):
             },
         }
 
+    @api.readonly
     def action_view_desk_incidents(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "order_desk.order_desk_incident_action"
@@ -693,18 +694,26 @@ class StockPicking(models.Model):
                 ),
                 log_exceptions=False,
             )
-            dates = list({values["event_date"] for _p, values in matched})
+            dates = [values["event_date"] for _p, values in matched]
             # sudo: only the events of the deliveries found above (which the caller can
-            # read) are looked at, for their keys.
+            # read) are looked at, for their keys. A range of dates, not the list: a
+            # domain of ten thousand values costs seconds to build.
             recorded = {
                 (event.picking_id.id, event.event_date, event.status)
                 for event in Event.sudo().search_fetch(
-                    [("picking_id", "in", pickings.ids), ("event_date", "in", dates)],
+                    [
+                        ("picking_id", "in", pickings.ids),
+                        ("event_date", ">=", min(dates)),
+                        ("event_date", "<=", max(dates)),
+                    ],
                     ["picking_id", "event_date", "status"],
                 )
             }
         vals_list = []
         known = 0
+        if matched:
+            pickings.fetch(["company_id", "sale_id", "partner_id", "carrier_id"])
+            pickings.desk_tracking_number_ids.fetch(["name"])
         for picking, values in matched:
             key = (picking.id, values["event_date"], values["status"])
             if key in recorded:
@@ -714,6 +723,12 @@ class StockPicking(models.Model):
             vals_list.append(
                 {
                     "picking_id": picking.id,
+                    # The delivery's own values of the stored related fields: known here
+                    # for the whole batch, instead of computed again event by event.
+                    "company_id": picking.company_id.id,
+                    "sale_id": picking.sale_id.id,
+                    "partner_id": picking.partner_id.id,
+                    "carrier_id": picking.carrier_id.id,
                     "tracking_ref": values["tracking_ref"]
                     or picking.desk_tracking_number_ids[:1].name,
                     "event_date": values["event_date"],

@@ -36,3 +36,6 @@ from . import test_install_hook
 from . import test_cron_manual
 from . import test_views
 from . import test_kpi
+from . import test_install
+from . import test_single_order
+from . import test_matching_chunks

@@ -202,9 +202,9 @@ class TestConcurrentApproval(ConcurrentCase):
     def test_two_orders_for_the_last_five_units(self):
         product_id, location_id, manager_id, order_ids = self._setup("two", 5, [5, 5])
         outcomes = self._approve_concurrently(manager_id, order_ids)
-        self.assertEqual(
-            sorted(outcomes.values()), ["approved", "approved after retry"], outcomes
-        )
+        # The second one queued behind the first (stock lock) and then saw its work: no
+        # serialization error, no retry.
+        self.assertEqual(sorted(outcomes.values()), ["approved", "approved"], outcomes)
         state = self._state(product_id, location_id, order_ids)
         self._assert_consistent(state)
         reserved = sorted(values[3] for values in state["orders"].values())
@@ -217,12 +217,13 @@ class TestConcurrentApproval(ConcurrentCase):
         state = self._state(product_id, location_id, order_ids)
         self._assert_consistent(state)
         locked = [v for v in state["orders"].values() if v[0] == "locked"]
-        refused = [o for o in outcomes.values() if not o.startswith("approved")]
-        self.assertEqual(len(locked) + len(refused), 10, outcomes)
-        self.assertGreaterEqual(len(locked), 5, outcomes)
+        # Ten racers queue on the product's lock: none fails, none is retried (Odoo's
+        # five retries used to run out here).
+        self.assertEqual(list(outcomes.values()), ["approved"] * 10, outcomes)
+        self.assertEqual(len(locked), 10, outcomes)
         reserved = [v[3] for v in locked]
         self.assertEqual(sum(reserved), 5, "the five units went to five orders")
-        self.assertEqual(sorted(set(reserved)), [0, 1] if len(locked) > 5 else [1])
+        self.assertEqual(sorted(reserved), [0] * 5 + [1] * 5)
         self.assertEqual(sum(r for _q, r in state["quants"]), 5)
 
 
