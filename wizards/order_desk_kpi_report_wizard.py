@@ -406,7 +406,7 @@ class OrderDeskKpiReportWizard(models.TransientModel):
                 self.env._("Counts Against Us"),
                 self.env._("Lines"),
                 self.env._("Quantity"),
-                self.env._("Value"),
+                self.env._("Returned Value"),
                 self.env._("Quantity Against Us"),
             ],
             formats,
