@@ -78,12 +78,13 @@ TILES = [
      "target_return_rate", False, 1),
 ]  # fmt: skip
 
-# Weekly trend charts: (title, measure, date field, mode, axis title).
+# Weekly trend charts: (title, measure, date field, mode, axis title). Odoo translates chart
+# titles but not axis titles: these stay units ("%", "h") or nothing.
 CHARTS = [
     ("Shipped on time by week", "shipped_on_time_rate", "date_shipped", "line", "%"),
     ("OTIF by week", "otif_rate", "date_delivered", "line", "%"),
-    ("Approval lead time by week", "approval_hours", "date_approved", "line", "Hours"),
-    ("Orders received by week", "order_count", "date", "bar", "Orders"),
+    ("Approval lead time by week", "approval_hours", "date_approved", "line", "h"),
+    ("Orders received by week", "order_count", "date", "bar", ""),
 ]
 
 
@@ -234,7 +235,7 @@ def build():
                     "stacked": False,
                     "cumulatedStart": False,
                     "fillArea": mode == "line",
-                    "axesDesign": {"y": {"title": {"text": axis}}},
+                    "axesDesign": {"y": {"title": {"text": axis}}} if axis else {},
                     "chartId": chart_id,
                     "fieldMatching": matching(date_field),
                 },
@@ -245,9 +246,14 @@ def build():
     cells = {
         "A6": '=_t("Weekly trends")',
         "A34": '=_t("Rules that fail most")',
-        "A35": "=PIVOT(9, 10, FALSE, FALSE)",
+        # A pivot's own title row shows its name untranslated: translated headers instead.
+        "A35": '=_t("Rule")',
+        "B35": '=_t("Exception Count")',
+        "A36": "=PIVOT(9, 10, FALSE, FALSE, 1, FALSE)",
         "E34": '=_t("Top return reasons")',
-        "E35": "=PIVOT(10, 10, FALSE, FALSE)",
+        "E35": '=_t("Reason")',
+        "F35": '=_t("Returned Quantity")',
+        "E36": "=PIVOT(10, 10, FALSE, FALSE, 1, FALSE)",
         "A48": '=_t("Orders late now")',
     }
     columns = ["A", "B", "C", "E", "F", "G"]
