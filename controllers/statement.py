@@ -1,3 +1,5 @@
+import re
+
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import content_disposition, request
@@ -119,17 +121,27 @@ class OrderDeskStatementController(CustomerPortal):
             if lang:
                 request.update_context(lang=lang)
         if report_type in ("html", "pdf", "text"):
+            letter = bool(kwargs.get("letter"))
             report = (
                 "order_desk.balance_confirmation_report"
-                if kwargs.get("letter")
+                if letter
                 else "order_desk.statement_of_account_report"
             )
-            return self._show_report(
+            response = self._show_report(
                 model=statement,
                 report_type=report_type,
                 report_ref=report,
                 download=download,
             )
+            if report_type == "pdf" and letter:
+                # The portal names the file after the statement; the letter is another
+                # document.
+                name = re.sub(r"\W+", "_", statement._desk_letter_filename())
+                response.headers["Content-Disposition"] = content_disposition(
+                    f"{name}.pdf",
+                    disposition_type="attachment" if download else "inline",
+                )
+            return response
         values = self._get_page_view_values(
             statement,
             access_token,
@@ -217,7 +229,8 @@ class OrderDeskStatementController(CustomerPortal):
     def _desk_dispute_error(statement, post):
         """What is wrong with the posted dispute, as the page's error code: ``dispute``
         (no amount, no reason, no line of this statement), ``amount`` (more than the
-        statement or the line shows), or None."""
+        statement or the line shows), ``total`` (more than is left to dispute once the
+        open disputes are counted), or None."""
         raw_line = (post.get("line_id") or "").strip()
         line = statement.line_ids.browse()
         if raw_line:
@@ -238,4 +251,8 @@ class OrderDeskStatementController(CustomerPortal):
             or statement.currency_id.compare_amounts(amount, limit) > 0
         ):
             return "amount"
+        # Together with the open disputes (several posts of the form add up).
+        room = statement._desk_dispute_room(line)
+        if statement.currency_id.compare_amounts(amount, room) > 0:
+            return "total"
         return None

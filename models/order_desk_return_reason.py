@@ -21,6 +21,7 @@ class OrderDeskReturnReason(models.Model):
         string="Counts Against Us",
         help="The return is the company's fault (wrong item, damage, defect): it counts in "
         "the error and quality figures.",
+        groups="base.group_user",
     )
     default_outcome = fields.Selection(
         RETURN_OUTCOMES,
