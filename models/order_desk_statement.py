@@ -4,13 +4,12 @@ import re
 from collections import defaultdict
 from datetime import timedelta
 
-import xlsxwriter
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_is_zero, format_date
 
 from .account_move import MONEY_MOVE
+from .desk_xlsx import desk_workbook
 from .order_desk_field_guard import MAX_NUMBER, desk_printable, desk_to_number
 
 STATEMENT_STATES = [
@@ -1002,7 +1001,7 @@ class OrderDeskStatement(models.Model):
         """The statements as an XLSX workbook: one sheet per statement (``sheets``) or one
         summary sheet (``summary``); numbers formatted, header rows frozen."""
         output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+        workbook = desk_workbook(output)
         formats = {
             "title": workbook.add_format({"bold": True, "font_size": 14}),
             "header": workbook.add_format(
@@ -1045,7 +1044,7 @@ class OrderDeskStatement(models.Model):
         sheet.set_column(1, 3, 12)
         sheet.set_column(4, 11, 15)
         for row, statement in enumerate(self, start=1):
-            sheet.write(row, 0, statement.partner_id.display_name)
+            sheet.write_string(row, 0, statement.partner_id.display_name or "")
             sheet.write_datetime(
                 row,
                 1,
@@ -1055,7 +1054,7 @@ class OrderDeskStatement(models.Model):
             sheet.write_datetime(
                 row, 2, fields.Datetime.to_datetime(statement.date_to), formats["date"]
             )
-            sheet.write(row, 3, states[statement.state])
+            sheet.write_string(row, 3, states[statement.state])
             for column, value in enumerate(
                 (
                     statement.opening_balance,
@@ -1092,9 +1091,9 @@ class OrderDeskStatement(models.Model):
             ._fields["settlement"]
             ._description_selection(self.env)
         )
-        sheet.write(0, 0, self.env._("Statement of Account"), formats["title"])
-        sheet.write(1, 0, self.partner_id.display_name, formats["bold"])
-        sheet.write(
+        sheet.write_string(0, 0, self.env._("Statement of Account"), formats["title"])
+        sheet.write_string(1, 0, self.partner_id.display_name or "", formats["bold"])
+        sheet.write_string(
             2,
             0,
             self.env._(
@@ -1121,15 +1120,15 @@ class OrderDeskStatement(models.Model):
         sheet.set_column(1, 2, 22)
         sheet.set_column(3, 4, 13)
         sheet.set_column(5, 7, 15)
-        sheet.write(5, 1, self.env._("Opening balance"), formats["bold"])
+        sheet.write_string(5, 1, self.env._("Opening balance"), formats["bold"])
         sheet.write_number(5, 7, self.opening_balance, formats["money_bold"])
         row = 6
         for line in self.line_ids:
             sheet.write_datetime(
                 row, 0, fields.Datetime.to_datetime(line.date), formats["date"]
             )
-            sheet.write(row, 1, line.name or "")
-            sheet.write(row, 2, line.ref or "")
+            sheet.write_string(row, 1, line.name or "")
+            sheet.write_string(row, 2, line.ref or "")
             if line.date_maturity:
                 sheet.write_datetime(
                     row,
@@ -1137,13 +1136,13 @@ class OrderDeskStatement(models.Model):
                     fields.Datetime.to_datetime(line.date_maturity),
                     formats["date"],
                 )
-            sheet.write(row, 4, types.get(line.entry_type, ""))
+            sheet.write_string(row, 4, types.get(line.entry_type, ""))
             sheet.write_number(row, 5, line.debit, formats["money"])
             sheet.write_number(row, 6, line.credit, formats["money"])
             sheet.write_number(row, 7, line.balance, formats["money"])
-            sheet.write(row, 8, settlements.get(line.settlement, ""))
+            sheet.write_string(row, 8, settlements.get(line.settlement, ""))
             row += 1
-        sheet.write(row, 1, self.env._("Closing balance"), formats["bold"])
+        sheet.write_string(row, 1, self.env._("Closing balance"), formats["bold"])
         sheet.write_number(row, 5, self.total_debit, formats["money_bold"])
         sheet.write_number(row, 6, self.total_credit, formats["money_bold"])
         sheet.write_number(row, 7, self.closing_balance, formats["money_bold"])
@@ -1154,7 +1153,7 @@ class OrderDeskStatement(models.Model):
             (self.env._("Overdue 61-90"), self.overdue_61_90),
             (self.env._("Overdue 90+"), self.overdue_90_plus),
         ):
-            sheet.write(row, 1, label)
+            sheet.write_string(row, 1, label)
             sheet.write_number(row, 7, value, formats["money"])
             row += 1
 

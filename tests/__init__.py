@@ -42,3 +42,4 @@ from . import test_matching_chunks
 from . import test_statement_guard
 from . import test_portal_pdf
 from . import test_internal_fields
+from . import test_xlsx_text
