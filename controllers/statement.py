@@ -6,7 +6,7 @@ from odoo.http import content_disposition, request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
-from ..models.order_desk_field_guard import MAX_NUMBER, desk_to_number
+from ..models.order_desk_field_guard import MAX_NUMBER, desk_to_id, desk_to_number
 from ..models.order_desk_statement import ACCOUNTING_GROUP
 from .portal_common import desk_portal_count, desk_portal_list
 
@@ -28,12 +28,9 @@ class OrderDeskStatementController(CustomerPortal):
             raise AccessError(
                 request.env._("Only accountants (Invoicing users) can do this.")
             )
-        try:
-            statement_ids = [int(value) for value in ids.split(",") if value]
-        except ValueError:
-            raise UserError(
-                request.env._("The statements to export are not valid.")
-            ) from None
+        statement_ids = [desk_to_id(value) for value in ids.split(",") if value]
+        if None in statement_ids:
+            raise UserError(request.env._("The statements to export are not valid."))
         if layout not in ("sheets", "summary"):
             raise UserError(
                 request.env._("Unknown workbook layout %(layout)s.", layout=layout)
@@ -215,7 +212,7 @@ class OrderDeskStatementController(CustomerPortal):
                 statement.action_dispute(
                     [
                         {
-                            "line_id": int(post.get("line_id") or 0) or False,
+                            "line_id": desk_to_id(post.get("line_id") or "") or False,
                             "amount": desk_to_number(post.get("amount")),
                             "reason": post.get("comment"),
                         }
@@ -234,10 +231,7 @@ class OrderDeskStatementController(CustomerPortal):
         raw_line = (post.get("line_id") or "").strip()
         line = statement.line_ids.browse()
         if raw_line:
-            try:
-                line_id = int(raw_line)
-            except ValueError:
-                return "dispute"
+            line_id = desk_to_id(raw_line)
             line = statement.line_ids.filtered(lambda ln: ln.id == line_id)
             if not line:
                 return "dispute"

@@ -1345,6 +1345,7 @@ class OrderDeskStatement(models.Model):
 class OrderDeskStatementLine(models.Model):
     _name = "order.desk.statement.line"
     _description = "Customer Statement Line"
+    _inherit = ["order.desk.field.guard"]
     _order = "statement_id, sequence, id"
     _check_company_auto = True
 

@@ -1,5 +1,7 @@
 from odoo import SUPERUSER_ID, api, fields, models
 
+from .order_desk_field_guard import OrderDeskFieldGuard
+
 MANAGER_GROUP = "order_desk.group_order_desk_manager"
 
 
@@ -154,9 +156,28 @@ class ResCompany(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._order_desk_check_input(vals)
         companies = super().create(vals_list)
         companies._order_desk_ensure_rules()
         return companies
+
+    def write(self, vals):
+        self._order_desk_check_input(vals)
+        return super().write(vals)
+
+    def _order_desk_check_input(self, vals):
+        """The desk's settings (days, targets, from Settings or RPC) refuse what the desk's
+        own records refuse: numbers that are not finite or beyond ``MAX_NUMBER``, NUL in
+        text. Odoo's own company fields are left to Odoo."""
+        desk_vals = {
+            name: value
+            for name, value in vals.items()
+            if name.startswith("order_desk_")
+        }
+        if desk_vals:
+            # The check of order.desk.field.guard, on this model's fields.
+            OrderDeskFieldGuard._desk_check_input(self, desk_vals)
 
     def _order_desk_ensure_rules(self):
         """Give each company in ``self`` without any desk rule a copy of the shipped rules.

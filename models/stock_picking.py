@@ -860,7 +860,8 @@ class StockPicking(models.Model):
         """A UTC datetime (naive, as Odoo stores it) from a datetime or ISO-like text.
 
         Values with an offset (``Z``, ``+08:00``, up to ``±23:59``) are converted; naive
-        ones are in ``tz_name``. Times before 2000 or in the future (beyond the clock
+        ones are in ``tz_name`` (UTC when none; an unknown zone refuses them). Times before
+        2000 or in the future (beyond the clock
         tolerance, ``FUTURE_TOLERANCE``) are refused. Raises ValidationError, whatever
         ``value`` is.
         """
@@ -918,11 +919,18 @@ class StockPicking(models.Model):
         if offset_minutes is not None:
             moment = moment.replace(tzinfo=pytz.FixedOffset(offset_minutes))
         elif moment.tzinfo is None:
-            try:
-                zone = pytz.timezone(tz_name or "UTC")
-            except (pytz.UnknownTimeZoneError, ValueError):
-                zone = pytz.utc
-            moment = zone.localize(moment)
+            # An unknown zone is refused, not read as UTC: the event would be hours off.
+            if tz_name and (
+                not isinstance(tz_name, str) or tz_name not in pytz.all_timezones_set
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(value)s has no offset and the time zone %(tz)s is unknown.",
+                        value=shown,
+                        tz=desk_printable(tz_name),
+                    )
+                )
+            moment = pytz.timezone(tz_name or "UTC").localize(moment)
         moment = moment.astimezone(pytz.utc).replace(tzinfo=None, microsecond=0)
         if moment > now + FUTURE_TOLERANCE:
             raise ValidationError(

@@ -43,3 +43,4 @@ from . import test_statement_guard
 from . import test_portal_pdf
 from . import test_internal_fields
 from . import test_xlsx_text
+from . import test_robustness

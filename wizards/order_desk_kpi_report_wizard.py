@@ -76,6 +76,7 @@ def _last_month():
 class OrderDeskKpiReportWizard(models.TransientModel):
     _name = "order.desk.kpi.report.wizard"
     _description = "Order Desk Monthly Report"
+    _inherit = ["order.desk.field.guard"]
 
     company_id = fields.Many2one(
         "res.company",
