@@ -1,10 +1,12 @@
+import re
+
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import content_disposition, request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
-from ..models.order_desk_field_guard import MAX_NUMBER, desk_to_number
+from ..models.order_desk_field_guard import MAX_NUMBER, desk_to_id, desk_to_number
 from ..models.order_desk_statement import ACCOUNTING_GROUP
 from .portal_common import desk_portal_count, desk_portal_list
 
@@ -26,12 +28,9 @@ class OrderDeskStatementController(CustomerPortal):
             raise AccessError(
                 request.env._("Only accountants (Invoicing users) can do this.")
             )
-        try:
-            statement_ids = [int(value) for value in ids.split(",") if value]
-        except ValueError:
-            raise UserError(
-                request.env._("The statements to export are not valid.")
-            ) from None
+        statement_ids = [desk_to_id(value) for value in ids.split(",") if value]
+        if None in statement_ids:
+            raise UserError(request.env._("The statements to export are not valid."))
         if layout not in ("sheets", "summary"):
             raise UserError(
                 request.env._("Unknown workbook layout %(layout)s.", layout=layout)
@@ -119,17 +118,27 @@ class OrderDeskStatementController(CustomerPortal):
             if lang:
                 request.update_context(lang=lang)
         if report_type in ("html", "pdf", "text"):
+            letter = bool(kwargs.get("letter"))
             report = (
                 "order_desk.balance_confirmation_report"
-                if kwargs.get("letter")
+                if letter
                 else "order_desk.statement_of_account_report"
             )
-            return self._show_report(
+            response = self._show_report(
                 model=statement,
                 report_type=report_type,
                 report_ref=report,
                 download=download,
             )
+            if report_type == "pdf" and letter:
+                # The portal names the file after the statement; the letter is another
+                # document.
+                name = re.sub(r"\W+", "_", statement._desk_letter_filename())
+                response.headers["Content-Disposition"] = content_disposition(
+                    f"{name}.pdf",
+                    disposition_type="attachment" if download else "inline",
+                )
+            return response
         values = self._get_page_view_values(
             statement,
             access_token,
@@ -203,7 +212,7 @@ class OrderDeskStatementController(CustomerPortal):
                 statement.action_dispute(
                     [
                         {
-                            "line_id": int(post.get("line_id") or 0) or False,
+                            "line_id": desk_to_id(post.get("line_id") or "") or False,
                             "amount": desk_to_number(post.get("amount")),
                             "reason": post.get("comment"),
                         }
@@ -217,14 +226,12 @@ class OrderDeskStatementController(CustomerPortal):
     def _desk_dispute_error(statement, post):
         """What is wrong with the posted dispute, as the page's error code: ``dispute``
         (no amount, no reason, no line of this statement), ``amount`` (more than the
-        statement or the line shows), or None."""
+        statement or the line shows), ``total`` (more than is left to dispute once the
+        open disputes are counted), or None."""
         raw_line = (post.get("line_id") or "").strip()
         line = statement.line_ids.browse()
         if raw_line:
-            try:
-                line_id = int(raw_line)
-            except ValueError:
-                return "dispute"
+            line_id = desk_to_id(raw_line)
             line = statement.line_ids.filtered(lambda ln: ln.id == line_id)
             if not line:
                 return "dispute"
@@ -238,4 +245,8 @@ class OrderDeskStatementController(CustomerPortal):
             or statement.currency_id.compare_amounts(amount, limit) > 0
         ):
             return "amount"
+        # Together with the open disputes (several posts of the form add up).
+        room = statement._desk_dispute_room(line)
+        if statement.currency_id.compare_amounts(amount, room) > 0:
+            return "total"
         return None

@@ -9,6 +9,9 @@ from odoo.http import request
 # One request may carry many events (carriers batch them); beyond these it is refused.
 MAX_EVENTS = 1000
 MAX_BODY_BYTES = 2 * 1024 * 1024
+# An event is an object in a list in the body's object: nothing a carrier sends nests
+# deeper than a few levels.
+MAX_DEPTH = 10
 
 
 class OrderDeskTrackingWebhook(http.Controller):
@@ -49,6 +52,16 @@ class OrderDeskTrackingWebhook(http.Controller):
             return self._desk_error(413, "too_large", "The body is too large.")
         except ValueError:
             return self._desk_error(400, "invalid_json", "The body is not valid JSON.")
+        except RecursionError:
+            # "[[[[…" a hundred thousand deep: the parser gives up before the body ends.
+            return self._desk_error(
+                400, "too_deep", f"The body nests deeper than {MAX_DEPTH} levels."
+            )
+        if not self._desk_depth_ok(payload):
+            # Parsed, but deep values would fail later (their text, their checks).
+            return self._desk_error(
+                400, "too_deep", f"The body nests deeper than {MAX_DEPTH} levels."
+            )
         events = payload.get("events") if isinstance(payload, dict) else None
         if not isinstance(events, list) or not events:
             return self._desk_error(
@@ -102,6 +115,20 @@ class OrderDeskTrackingWebhook(http.Controller):
             },
             status=200 if accepted else 422,
         )
+
+    @staticmethod
+    def _desk_depth_ok(payload):
+        """Whether ``payload`` (parsed JSON) nests at most ``MAX_DEPTH`` levels, checked
+        without recursion."""
+        stack = [(payload, 1)]
+        while stack:
+            value, depth = stack.pop()
+            if isinstance(value, (dict, list)):
+                if depth > MAX_DEPTH:
+                    return False
+                children = value.values() if isinstance(value, dict) else value
+                stack.extend((child, depth + 1) for child in children)
+        return True
 
     @staticmethod
     def _desk_request_token():

@@ -12,4 +12,5 @@ class AccountMoveLine(models.Model):
         index="btree_not_null",
         readonly=True,
         copy=False,
+        groups="base.group_user",
     )

@@ -1076,6 +1076,7 @@ class OrderDeskAllocation(models.Model):
 class OrderDeskAllocationCriterion(models.Model):
     _name = "order.desk.allocation.criterion"
     _description = "Order Desk Allocation Criterion"
+    _inherit = ["order.desk.field.guard"]
     _order = "allocation_id, sequence, id"
 
     allocation_id = fields.Many2one(
@@ -1117,6 +1118,7 @@ class OrderDeskAllocationLine(models.Model):
 
     _name = "order.desk.allocation.line"
     _description = "Order Desk Allocation Line"
+    _inherit = ["order.desk.field.guard"]
     _order = "allocation_id, sequence, id"
     _check_company_auto = True
 
@@ -1399,6 +1401,7 @@ class OrderDeskAllocationSupply(models.Model):
 
     _name = "order.desk.allocation.supply"
     _description = "Order Desk Allocation Supply"
+    _inherit = ["order.desk.field.guard"]
     _order = "allocation_id, product_id, kind desc, date, id"
     _check_company_auto = True
 

@@ -1,4 +1,5 @@
 import math
+import re
 
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -12,19 +13,25 @@ MAX_NUMBER = 1e15
 # PostgreSQL's integer columns (and record ids) hold less than this.
 INT_LIMIT = 2**31
 
+# A number as people write it: ASCII digits, one optional sign, decimal point and
+# exponent. Python's float() also reads "1_0" (10), Arabic-Indic or full-width digits,
+# "nan" and "inf": none of them is a number typed in a form or a file.
+NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
 
 def desk_to_number(value):
     """The finite number ``value`` (a number, or its text) stands for, or None.
 
-    Text that is no number, NUL characters, NaN and the infinities (also those a too large
-    exponent gives, ``1e400``) are no numbers. Booleans are not numbers either. Bounds are
-    the caller's: see ``MAX_NUMBER``.
+    Text is a number in plain decimal notation only (``NUMBER_TEXT``: ``12``, ``-1.5``,
+    ``2e3``): no digit separators, no digits of other scripts, no ``nan`` or ``inf``. NaN
+    and the infinities (also those a too large exponent gives, ``1e400``) are no numbers.
+    Booleans are not numbers either. Bounds are the caller's: see ``MAX_NUMBER``.
     """
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, str):
         text = value.strip()
-        if not text or "\x00" in text or len(text) > 100:
+        if len(text) > 100 or not NUMBER_TEXT.fullmatch(text):
             return None
         try:
             number = float(text)
@@ -38,6 +45,16 @@ def desk_to_number(value):
     else:
         return None
     return number if math.isfinite(number) else None
+
+
+def desk_to_id(value):
+    """The record id the text ``value`` gives (ASCII digits only, as a form or a URL sends
+    it), or None: ``int()`` would also read "1_0" (10), " 3", "٣" or a number beyond the
+    ids PostgreSQL holds."""
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit():
+        return None
+    number = int(value) if len(value) <= 10 else INT_LIMIT
+    return number if 0 < number < INT_LIMIT else None
 
 
 def desk_printable(value, limit=60):

@@ -92,6 +92,7 @@ class OrderDeskOverviewTile(models.Model):
 
     _name = "order.desk.overview.tile"
     _description = "Order Desk Overview Tile"
+    _inherit = ["order.desk.field.guard"]
     _order = "sequence, id"
 
     # Definition

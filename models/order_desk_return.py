@@ -176,6 +176,7 @@ class OrderDeskReturn(models.Model):
         default=lambda self: self.env.user,
         readonly=True,
         copy=False,
+        groups="base.group_user",
     )
 
     # Window and approval
@@ -191,9 +192,14 @@ class OrderDeskReturn(models.Model):
         copy=False,
         tracking=True,
         help="A manager accepts this return although the return window has passed.",
+        groups="base.group_user",
     )
     approved_user_id = fields.Many2one(
-        "res.users", string="Approved By", readonly=True, copy=False
+        "res.users",
+        string="Approved By",
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
     )
     approved_date = fields.Datetime(string="Approved On", readonly=True, copy=False)
     reject_reason = fields.Text(readonly=True, copy=False)
@@ -228,9 +234,14 @@ class OrderDeskReturn(models.Model):
         string="Scrapped",
         readonly=True,
         copy=False,
+        groups="base.group_user",
     )
-    has_refund_todo = fields.Boolean(compute="_compute_outcome_todo")
-    has_exchange_todo = fields.Boolean(compute="_compute_outcome_todo")
+    has_refund_todo = fields.Boolean(
+        compute="_compute_outcome_todo", groups="base.group_user"
+    )
+    has_exchange_todo = fields.Boolean(
+        compute="_compute_outcome_todo", groups="base.group_user"
+    )
 
     @api.depends("order_id")
     def _compute_company_id(self):
@@ -1038,7 +1049,10 @@ class OrderDeskReturnLine(models.Model):
         index=True,
     )
     at_company_fault = fields.Boolean(
-        related="reason_id.at_company_fault", store=True, string="Counts Against Us"
+        related="reason_id.at_company_fault",
+        store=True,
+        string="Counts Against Us",
+        groups="base.group_user",
     )
     condition = fields.Selection(RETURN_CONDITIONS, required=True, default="sealed")
     outcome = fields.Selection(
@@ -1059,6 +1073,7 @@ class OrderDeskReturnLine(models.Model):
         readonly=False,
         precompute=True,
         help="Where the received goods go: back to stock, or to scrap (damaged goods).",
+        groups="base.group_user",
     )
     qty_received = fields.Float(string="Received", digits="Product Unit", readonly=True)
     qty_refunded = fields.Float(

@@ -9,6 +9,7 @@ RETURN_OUTCOMES = [
 class OrderDeskReturnReason(models.Model):
     _name = "order.desk.return.reason"
     _description = "Order Desk Return Reason"
+    _inherit = ["order.desk.field.guard"]
     _order = "sequence, id"
 
     name = fields.Char(required=True, translate=True)
@@ -21,6 +22,7 @@ class OrderDeskReturnReason(models.Model):
         string="Counts Against Us",
         help="The return is the company's fault (wrong item, damage, defect): it counts in "
         "the error and quality figures.",
+        groups="base.group_user",
     )
     default_outcome = fields.Selection(
         RETURN_OUTCOMES,

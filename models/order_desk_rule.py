@@ -39,6 +39,7 @@ SEVERITIES = [
 class OrderDeskRule(models.Model):
     _name = "order.desk.rule"
     _description = "Order Desk Check Rule"
+    _inherit = ["order.desk.field.guard"]
     _order = "company_id, sequence, id"
     _check_company_auto = True
 

@@ -4,13 +4,12 @@ import re
 from collections import defaultdict
 from datetime import timedelta
 
-import xlsxwriter
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_is_zero, format_date
 
 from .account_move import MONEY_MOVE
+from .desk_xlsx import desk_workbook
 from .order_desk_field_guard import MAX_NUMBER, desk_printable, desk_to_number
 
 STATEMENT_STATES = [
@@ -80,6 +79,15 @@ STATE_FIELDS = {
     "closed_date",
 }
 
+# What a statement is about: given when it is prepared, never changed afterwards (a
+# statement moved to another customer, company or period would keep the figures, lines
+# and disputes of the first; one moved to another company would leave its users' reach).
+STATEMENT_KEY_FIELDS = frozenset({"partner_id", "company_id", "date_from", "date_to"})
+
+# What a dispute records of the customer's answer: fixed once the answer is recorded (the
+# statement disputed, agreed or closed) or the dispute settled.
+DISPUTE_ANSWER_FIELDS = frozenset({"line_id", "amount", "reason"})
+
 # Posted journal items of receivable accounts of one company, with their customer (the
 # commercial partner of the item's partner): the ground of every statement figure.
 RECEIVABLE_ITEMS = """
@@ -125,6 +133,12 @@ class OrderDeskStatement(models.Model):
             "confirmed_date",
             "confirmed_by",
             "closed_date",
+            # Made by the preparation only: the journal items the opening balance counts
+            # (agreeing the statement marks them) and the lines.
+            "opening_item_ids",
+            "line_ids",
+            # The e-mailed link's secret, drawn by the system when the statement is sent.
+            "access_token",
         }
     )
 
@@ -185,11 +199,12 @@ class OrderDeskStatement(models.Model):
     # previous agreed one), kept as one JSON list per statement: a first statement of a
     # customer with years of history counts thousands of items, and one relation row
     # per item (with its two foreign key checks) made most of the preparation's time.
-    opening_item_ids = fields.Json(readonly=True, copy=False)
+    opening_item_ids = fields.Json(readonly=True, copy=False, groups="base.group_user")
     opening_move_line_ids = fields.Many2many(
         "account.move.line",
         string="Items in the Opening Balance",
         compute="_compute_opening_move_line_ids",
+        groups="base.group_user",
     )
     dispute_ids = fields.One2many(
         "order.desk.statement.dispute", "statement_id", string="Disputes"
@@ -259,6 +274,16 @@ class OrderDeskStatement(models.Model):
                 statement.dispute_ids.filtered(lambda d: d.state == "open")
             )
 
+    def _get_report_base_filename(self):
+        """The name of the statement's PDF (the portal's download)."""
+        self.ensure_one()
+        return self.env._("Statement of Account %(name)s", name=self.name)
+
+    def _desk_letter_filename(self):
+        """The name of the balance confirmation letter's PDF (the portal's download)."""
+        self.ensure_one()
+        return self.env._("Balance Confirmation %(name)s", name=self.name)
+
     def _compute_access_url(self):
         result = super()._compute_access_url()
         for statement in self:
@@ -294,7 +319,30 @@ class OrderDeskStatement(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Statements are prepared from the books (``_desk_generate``: the wizard, *Compute
+        Again*, the monthly job), which check who calls: a hand-made statement would carry
+        the caller's figures, lines and opening items."""
+        if not self.env.su:
+            raise UserError(
+                self.env._(
+                    "Statements are prepared from the books: use Prepare Statements."
+                )
+            )
+        return super().create(vals_list)
+
     def write(self, vals):
+        fixed = sorted(STATEMENT_KEY_FIELDS & vals.keys())
+        if fixed and (not self.env.su or self.filtered(lambda s: s.state != "draft")):
+            raise UserError(
+                self.env._(
+                    "%(field)s of a statement is set when it is prepared and does not "
+                    "change: prepare the statement of the right customer, company and "
+                    "period instead.",
+                    field=self._fields[fixed[0]]._description_string(self.env),
+                )
+            )
         if set(vals) - STATE_FIELDS:
             self._desk_ensure_unfrozen()
         return super().write(vals)
@@ -469,6 +517,19 @@ class OrderDeskStatement(models.Model):
             )
         self.check_access("write")
 
+    def _desk_ensure_lines_change(self):
+        """Refuse when a statement of ``self`` was sent: what the customer received
+        (lines, figures) no longer changes."""
+        sent = self.filtered(lambda s: s.state != "draft")
+        if sent:
+            raise UserError(
+                self.env._(
+                    "Statement %(statement)s was sent to the customer: what it shows "
+                    "no longer changes. Later entries appear in the next statement.",
+                    statement=sent[0].display_name,
+                )
+            )
+
     def _desk_ensure_unfrozen(self):
         frozen = self.filtered(lambda s: s.state in FROZEN_STATES)
         if frozen:
@@ -509,6 +570,19 @@ class OrderDeskStatement(models.Model):
                     what=(line.name or self.name) if line else self.name,
                 )
             )
+        room = self._desk_dispute_room(line)
+        if self.currency_id.compare_amounts(amount, room) > 0:
+            raise UserError(
+                self.env._(
+                    "The disputed amount %(amount)s and the open disputes of %(what)s "
+                    "add up to more than %(limit)s, its largest figure: %(room)s is "
+                    "left to dispute.",
+                    amount=self.currency_id.format(amount),
+                    what=(line.name or self.name) if line else self.name,
+                    limit=self.currency_id.format(limit),
+                    room=self.currency_id.format(max(room, 0.0)),
+                )
+            )
         if not isinstance(reason, str) or not reason.strip():
             raise UserError(self.env._("Say why the amount is disputed."))
         if "\x00" in reason:
@@ -521,6 +595,27 @@ class OrderDeskStatement(models.Model):
             "amount": amount,
             "reason": reason.strip(),
         }
+
+    def _desk_dispute_room(self, line=None):
+        """What is left to dispute: the limit (``_desk_dispute_limit``) less the open
+        disputes, of the line (and of the whole statement) or of the whole statement."""
+        self.ensure_one()
+        open_disputes = self.dispute_ids.filtered(lambda d: d.state == "open")
+        room = self._desk_dispute_limit() - sum(open_disputes.mapped("amount"))
+        if line:
+            on_line = open_disputes.filtered(lambda d: d.line_id == line)
+            room = min(
+                room, self._desk_dispute_limit(line) - sum(on_line.mapped("amount"))
+            )
+        return room
+
+    def _desk_dispute_total_message(self, limit, line=None):
+        return self.env._(
+            "The open disputes of %(what)s add up to more than %(limit)s, its largest "
+            "figure.",
+            what=(line.name or self.name) if line else self.name,
+            limit=self.currency_id.format(limit),
+        )
 
     def _desk_dispute_limit(self, line=None):
         """The most a customer can dispute: the line's amount, or the largest figure of the
@@ -697,19 +792,22 @@ class OrderDeskStatement(models.Model):
             }
         # A statement's creation and its figures show in its own fields: no chatter
         # message, follower or tracking per statement (a thousand customers would get a
-        # thousand messages).
-        created = self.with_context(
-            tracking_disable=True, mail_create_nolog=True
-        ).create(
-            [
-                {
-                    "partner_id": partner_id,
-                    "company_id": company.id,
-                    "date_from": date_from,
-                    "date_to": date_to,
-                }
-                for partner_id in todo_ids - set(drafts.partner_id.ids)
-            ]
+        # thousand messages). sudo: statements are made here only (see ``create``); the
+        # callers checked who calls (accountant, scheduler) and the company.
+        created = (
+            self.sudo()
+            .with_context(tracking_disable=True, mail_create_nolog=True)
+            .create(
+                [
+                    {
+                        "partner_id": partner_id,
+                        "company_id": company.id,
+                        "date_from": date_from,
+                        "date_to": date_to,
+                    }
+                    for partner_id in todo_ids - set(drafts.partner_id.ids)
+                ]
+            )
         )
         statements = (drafts | created).with_env(self.env)
         self._desk_write_figures(statements, figures_by_partner, company.currency_id)
@@ -879,9 +977,19 @@ class OrderDeskStatement(models.Model):
             "desk_statement_id"
         )
         for statement in self:
+            # Only the statement's own customer's receivable items of its company: the
+            # lines and opening items are the preparation's, and a mark on another
+            # customer's item would drop it from that customer's next statement.
             items = (
                 statement.line_ids.move_line_id | statement.opening_move_line_ids
-            ).filtered(lambda aml: not aml.desk_statement_id)
+            ).filtered(
+                lambda aml, s=statement: (
+                    not aml.desk_statement_id
+                    and aml.company_id == s.company_id
+                    and aml.partner_id.commercial_partner_id == s.partner_id
+                    and aml.account_id.account_type == "asset_receivable"
+                )
+            )
             # sudo: the accountant agreeing a statement needs no right to write journal
             # items for this mark, which changes nothing in the accounting.
             Line.browse(items.ids).write({"desk_statement_id": statement.id})
@@ -893,7 +1001,7 @@ class OrderDeskStatement(models.Model):
         """The statements as an XLSX workbook: one sheet per statement (``sheets``) or one
         summary sheet (``summary``); numbers formatted, header rows frozen."""
         output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+        workbook = desk_workbook(output)
         formats = {
             "title": workbook.add_format({"bold": True, "font_size": 14}),
             "header": workbook.add_format(
@@ -936,7 +1044,7 @@ class OrderDeskStatement(models.Model):
         sheet.set_column(1, 3, 12)
         sheet.set_column(4, 11, 15)
         for row, statement in enumerate(self, start=1):
-            sheet.write(row, 0, statement.partner_id.display_name)
+            sheet.write_string(row, 0, statement.partner_id.display_name or "")
             sheet.write_datetime(
                 row,
                 1,
@@ -946,7 +1054,7 @@ class OrderDeskStatement(models.Model):
             sheet.write_datetime(
                 row, 2, fields.Datetime.to_datetime(statement.date_to), formats["date"]
             )
-            sheet.write(row, 3, states[statement.state])
+            sheet.write_string(row, 3, states[statement.state])
             for column, value in enumerate(
                 (
                     statement.opening_balance,
@@ -983,9 +1091,9 @@ class OrderDeskStatement(models.Model):
             ._fields["settlement"]
             ._description_selection(self.env)
         )
-        sheet.write(0, 0, self.env._("Statement of Account"), formats["title"])
-        sheet.write(1, 0, self.partner_id.display_name, formats["bold"])
-        sheet.write(
+        sheet.write_string(0, 0, self.env._("Statement of Account"), formats["title"])
+        sheet.write_string(1, 0, self.partner_id.display_name or "", formats["bold"])
+        sheet.write_string(
             2,
             0,
             self.env._(
@@ -1012,15 +1120,15 @@ class OrderDeskStatement(models.Model):
         sheet.set_column(1, 2, 22)
         sheet.set_column(3, 4, 13)
         sheet.set_column(5, 7, 15)
-        sheet.write(5, 1, self.env._("Opening balance"), formats["bold"])
+        sheet.write_string(5, 1, self.env._("Opening balance"), formats["bold"])
         sheet.write_number(5, 7, self.opening_balance, formats["money_bold"])
         row = 6
         for line in self.line_ids:
             sheet.write_datetime(
                 row, 0, fields.Datetime.to_datetime(line.date), formats["date"]
             )
-            sheet.write(row, 1, line.name or "")
-            sheet.write(row, 2, line.ref or "")
+            sheet.write_string(row, 1, line.name or "")
+            sheet.write_string(row, 2, line.ref or "")
             if line.date_maturity:
                 sheet.write_datetime(
                     row,
@@ -1028,13 +1136,13 @@ class OrderDeskStatement(models.Model):
                     fields.Datetime.to_datetime(line.date_maturity),
                     formats["date"],
                 )
-            sheet.write(row, 4, types.get(line.entry_type, ""))
+            sheet.write_string(row, 4, types.get(line.entry_type, ""))
             sheet.write_number(row, 5, line.debit, formats["money"])
             sheet.write_number(row, 6, line.credit, formats["money"])
             sheet.write_number(row, 7, line.balance, formats["money"])
-            sheet.write(row, 8, settlements.get(line.settlement, ""))
+            sheet.write_string(row, 8, settlements.get(line.settlement, ""))
             row += 1
-        sheet.write(row, 1, self.env._("Closing balance"), formats["bold"])
+        sheet.write_string(row, 1, self.env._("Closing balance"), formats["bold"])
         sheet.write_number(row, 5, self.total_debit, formats["money_bold"])
         sheet.write_number(row, 6, self.total_credit, formats["money_bold"])
         sheet.write_number(row, 7, self.closing_balance, formats["money_bold"])
@@ -1045,7 +1153,7 @@ class OrderDeskStatement(models.Model):
             (self.env._("Overdue 61-90"), self.overdue_61_90),
             (self.env._("Overdue 90+"), self.overdue_90_plus),
         ):
-            sheet.write(row, 1, label)
+            sheet.write_string(row, 1, label)
             sheet.write_number(row, 7, value, formats["money"])
             row += 1
 
@@ -1237,6 +1345,7 @@ class OrderDeskStatement(models.Model):
 class OrderDeskStatementLine(models.Model):
     _name = "order.desk.statement.line"
     _description = "Customer Statement Line"
+    _inherit = ["order.desk.field.guard"]
     _order = "statement_id, sequence, id"
     _check_company_auto = True
 
@@ -1283,21 +1392,27 @@ class OrderDeskStatementLine(models.Model):
         "statement.",
     )
 
+    # Lines are made by the preparation (in SQL) and read by everybody else: no access
+    # right lets a user write them. The system itself changes them only on drafts.
     @api.model_create_multi
     def create(self, vals_list):
         statements = self.env["order.desk.statement"].browse(
             {vals["statement_id"] for vals in vals_list if vals.get("statement_id")}
         )
-        statements._desk_ensure_unfrozen()
+        statements._desk_ensure_lines_change()
         return super().create(vals_list)
 
     def write(self, vals):
-        self.statement_id._desk_ensure_unfrozen()
+        self.statement_id._desk_ensure_lines_change()
+        if "statement_id" in vals:
+            self.env["order.desk.statement"].browse(
+                vals["statement_id"]
+            )._desk_ensure_lines_change()
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_frozen(self):
-        self.statement_id._desk_ensure_unfrozen()
+        self.statement_id._desk_ensure_lines_change()
 
 
 class OrderDeskStatementDispute(models.Model):
@@ -1307,8 +1422,9 @@ class OrderDeskStatementDispute(models.Model):
     _order = "statement_id, id"
     _check_company_auto = True
 
-    # Settled with Resolve or Reject only (see order.desk.field.guard).
-    _desk_system_fields = frozenset({"state"})
+    # Settled with Resolve or Reject only (see order.desk.field.guard); the company and
+    # the customer are the statement's.
+    _desk_system_fields = frozenset({"state", "company_id", "partner_id"})
 
     statement_id = fields.Many2one(
         "order.desk.statement", required=True, ondelete="cascade", index=True
@@ -1351,7 +1467,18 @@ class OrderDeskStatementDispute(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if {"statement_id", "line_id", "amount", "reason"} & set(vals):
+        # A dispute belongs to the statement it was raised on, for everybody: moved, it
+        # would leave its statement closable unsettled, or show on another customer's.
+        if "statement_id" in vals and any(
+            dispute.statement_id.id != vals["statement_id"] for dispute in self
+        ):
+            raise UserError(
+                self.env._(
+                    "A dispute stays on the statement it was raised on: record a new "
+                    "one on the other statement."
+                )
+            )
+        if DISPUTE_ANSWER_FIELDS & vals.keys():
             settled = self.filtered(lambda d: d.state != "open")
             if settled:
                 raise UserError(
@@ -1360,6 +1487,25 @@ class OrderDeskStatementDispute(models.Model):
                         "customer disputes something else."
                     )
                 )
+            answered = self.filtered(
+                lambda d: d.statement_id.state not in ("draft", "sent")
+            )
+            if answered:
+                raise UserError(
+                    self.env._(
+                        "The dispute of %(amount)s is the customer's recorded answer on "
+                        "%(statement)s: it no longer changes. Resolve or reject it, "
+                        "and record a new one if the customer disputes something else.",
+                        amount=answered[0].currency_id.format(answered[0].amount),
+                        statement=answered[0].statement_id.display_name,
+                    )
+                )
+        if "resolution_note" in vals and self.filtered(lambda d: d.state != "open"):
+            raise UserError(
+                self.env._(
+                    "A settled dispute no longer changes, its resolution note included."
+                )
+            )
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -1379,13 +1525,45 @@ class OrderDeskStatementDispute(models.Model):
                 )
             )
 
-    @api.constrains("line_id", "statement_id")
+    @api.constrains("line_id", "statement_id", "company_id")
     def _check_line_id(self):
         for dispute in self:
             if dispute.line_id and dispute.line_id.statement_id != dispute.statement_id:
                 raise ValidationError(
                     self.env._("The disputed line is not on this statement.")
                 )
+            if dispute.company_id != dispute.statement_id.company_id:
+                raise ValidationError(
+                    self.env._("A dispute belongs to the company of its statement.")
+                )
+
+    @api.constrains("amount", "line_id", "statement_id", "state")
+    def _check_amount_within_statement(self):
+        """The open disputes of a statement add up to at most what it shows: per line,
+        the line's amount; together, the statement's largest figure. Settled disputes no
+        longer count (a rejected one may be raised again)."""
+        for statement in self.statement_id:
+            room = statement._desk_dispute_room()
+            if statement.currency_id.compare_amounts(room, 0.0) < 0:
+                raise ValidationError(
+                    statement._desk_dispute_total_message(
+                        statement._desk_dispute_limit()
+                    )
+                )
+            for line in self.filtered(
+                lambda d, s=statement: d.statement_id == s
+            ).line_id:
+                if (
+                    statement.currency_id.compare_amounts(
+                        statement._desk_dispute_room(line), 0.0
+                    )
+                    < 0
+                ):
+                    raise ValidationError(
+                        statement._desk_dispute_total_message(
+                            statement._desk_dispute_limit(line), line
+                        )
+                    )
 
     def action_resolve(self):
         """The dispute is settled in the customer's favour or explained (accountant)."""

@@ -1,5 +1,7 @@
 from odoo import SUPERUSER_ID, api, fields, models
 
+from .order_desk_field_guard import OrderDeskFieldGuard
+
 MANAGER_GROUP = "order_desk.group_order_desk_manager"
 
 
@@ -10,11 +12,13 @@ class ResCompany(models.Model):
         string="Orders Need Desk Approval",
         default=True,
         help="Sales orders can only be confirmed through the order desk's approval.",
+        groups="base.group_user",
     )
     order_desk_auto_approve = fields.Boolean(
         string="Approve Clean Orders Automatically",
         help="An order whose checks find no exception at all is approved as soon as it is "
         "submitted.",
+        groups="base.group_user",
     )
 
     order_desk_reservation_days = fields.Integer(
@@ -22,24 +26,28 @@ class ResCompany(models.Model):
         default=7,
         help="Days a locked order keeps its reserved stock before the scheduler releases it "
         "(when neither shipped nor paid). 0 keeps it without limit.",
+        groups="base.group_user",
     )
 
     order_desk_transit_days = fields.Integer(
         string="Transit Days",
         default=3,
         help="Days a shipment is expected on the way when the order promised no date.",
+        groups="base.group_user",
     )
     order_desk_tracking_silence_days = fields.Integer(
         string="Tracking Silence Alert (days)",
         default=3,
         help="A delivery that has left with no tracking news for this many days opens a "
         "delay incident (0: never).",
+        groups="base.group_user",
     )
     order_desk_notify_customer = fields.Boolean(
         string="Notify Customers of Shipping",
         default=True,
         help="E-mail the customer when a delivery leaves (with its tracking numbers), when "
         "it is late, and when a delivery incident is opened or resolved.",
+        groups="base.group_user",
     )
 
     order_desk_return_days = fields.Integer(
@@ -53,6 +61,7 @@ class ResCompany(models.Model):
         string="Prepare Monthly Statements",
         help="On the first day of each month, draft statements of account of the previous "
         "month are prepared for every customer with a balance or a movement.",
+        groups="base.group_user",
     )
 
     order_desk_allocate_receipts = fields.Boolean(
@@ -60,6 +69,7 @@ class ResCompany(models.Model):
         help="When a receipt is validated, its goods are not reserved first come, first "
         "served for the desk's orders: a stock allocation proposal is prepared for the "
         "products it brought, for a manager to apply.",
+        groups="base.group_user",
     )
     order_desk_allocation_user_id = fields.Many2one(
         "res.users",
@@ -68,12 +78,14 @@ class ResCompany(models.Model):
         help="Gets an activity for each allocation proposal prepared after a receipt, and "
         "the shortage warnings of products without a responsible. Empty: the first Order "
         "Desk manager of the company.",
+        groups="base.group_user",
     )
     order_desk_shortage_days = fields.Integer(
         string="Shortage Horizon (days)",
         default=14,
         help="The shortage warning compares the approved demand due in this many days "
         "with the free stock and the receipts expected by then.",
+        groups="base.group_user",
     )
 
     # KPI targets (see order.desk.kpi.report); the weekly check warns the desk managers of a
@@ -82,26 +94,31 @@ class ResCompany(models.Model):
         string="Target: Shipped On Time (%)",
         default=95.0,
         help="Share of orders whose goods all left by the shipping due date.",
+        groups="base.group_user",
     )
     order_desk_target_otif = fields.Float(
         string="Target: OTIF (%)",
         default=90.0,
         help="Share of delivered orders delivered on time whose first shipment was in full.",
+        groups="base.group_user",
     )
     order_desk_target_approval_hours = fields.Float(
         string="Target: Approval Lead Time (h)",
         default=24.0,
         help="Average hours from receiving an order to approving it.",
+        groups="base.group_user",
     )
     order_desk_target_first_pass = fields.Float(
         string="Target: First Pass (%)",
         default=80.0,
         help="Share of submitted orders on which the checks raised no exception.",
+        groups="base.group_user",
     )
     order_desk_target_return_rate = fields.Float(
         string="Target: Return Rate (%)",
         default=2.0,
         help="Highest acceptable share of shipped orders with an approved return.",
+        groups="base.group_user",
     )
 
     _order_desk_target_percentages = models.Constraint(
@@ -139,9 +156,28 @@ class ResCompany(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._order_desk_check_input(vals)
         companies = super().create(vals_list)
         companies._order_desk_ensure_rules()
         return companies
+
+    def write(self, vals):
+        self._order_desk_check_input(vals)
+        return super().write(vals)
+
+    def _order_desk_check_input(self, vals):
+        """The desk's settings (days, targets, from Settings or RPC) refuse what the desk's
+        own records refuse: numbers that are not finite or beyond ``MAX_NUMBER``, NUL in
+        text. Odoo's own company fields are left to Odoo."""
+        desk_vals = {
+            name: value
+            for name, value in vals.items()
+            if name.startswith("order_desk_")
+        }
+        if desk_vals:
+            # The check of order.desk.field.guard, on this model's fields.
+            OrderDeskFieldGuard._desk_check_input(self, desk_vals)
 
     def _order_desk_ensure_rules(self):
         """Give each company in ``self`` without any desk rule a copy of the shipped rules.

@@ -26,6 +26,7 @@ class ResPartner(models.Model):
         help="When stock is short, an allocation run serves customers of rank A before B "
         "and B before C (when its strategy uses the customer rank). Set on the company; "
         "its contacts follow it.",
+        groups="base.group_user",
     )
 
     @api.model_create_multi

@@ -117,21 +117,32 @@ class SaleOrder(models.Model):
 
     # Checks
     desk_exception_ids = fields.One2many(
-        "order.desk.exception", "order_id", string="Desk Exceptions", copy=False
+        "order.desk.exception",
+        "order_id",
+        string="Desk Exceptions",
+        copy=False,
+        groups="base.group_user",
     )
     desk_open_exception_count = fields.Integer(
-        string="Open Exceptions", compute="_compute_desk_exception_flags", store=True
+        string="Open Exceptions",
+        compute="_compute_desk_exception_flags",
+        store=True,
+        groups="base.group_user",
     )
     desk_has_blocking_exception = fields.Boolean(
         string="Has Blocking Exception",
         compute="_compute_desk_exception_flags",
         store=True,
+        groups="base.group_user",
     )
     desk_has_warning_exception = fields.Boolean(
-        string="Has Warning", compute="_compute_desk_exception_flags", store=True
+        string="Has Warning",
+        compute="_compute_desk_exception_flags",
+        store=True,
+        groups="base.group_user",
     )
     desk_checked_date = fields.Datetime(
-        string="Last Checked", readonly=True, copy=False
+        string="Last Checked", readonly=True, copy=False, groups="base.group_user"
     )
 
     priority = fields.Selection(
@@ -139,19 +150,26 @@ class SaleOrder(models.Model):
         default="0",
         index=True,
         help="Urgent orders reserve their stock first when several are locked together.",
+        groups="base.group_user",
     )
 
     # Lock and reservation
-    desk_locked_date = fields.Datetime(string="Locked On", readonly=True, copy=False)
+    desk_locked_date = fields.Datetime(
+        string="Locked On", readonly=True, copy=False, groups="base.group_user"
+    )
     desk_reservation_deadline = fields.Datetime(
         string="Reservation Until",
         copy=False,
         tracking=True,
         help="After this moment the reservation of a locked order that is neither shipped "
         "nor paid is released by the scheduler.",
+        groups="base.group_user",
     )
     desk_reservation_released = fields.Boolean(
-        string="Reservation Released", readonly=True, copy=False
+        string="Reservation Released",
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
     )
     desk_reservation_status = fields.Selection(
         [
@@ -162,6 +180,7 @@ class SaleOrder(models.Model):
         ],
         compute="_compute_desk_reservation_status",
         string="Reservation",
+        groups="base.group_user",
     )
 
     # Shipping
@@ -183,10 +202,16 @@ class SaleOrder(models.Model):
         help="Share of the order's goods already delivered, weighted by line value.",
     )
     desk_incident_ids = fields.One2many(
-        "order.desk.incident", "order_id", string="Incidents", copy=False
+        "order.desk.incident",
+        "order_id",
+        string="Incidents",
+        copy=False,
+        groups="base.group_user",
     )
     desk_open_incident_count = fields.Integer(
-        string="Open Incidents", compute="_compute_desk_open_incident_count"
+        string="Open Incidents",
+        compute="_compute_desk_open_incident_count",
+        groups="base.group_user",
     )
     desk_return_ids = fields.One2many(
         "order.desk.return", "order_id", string="Returns", copy=False
@@ -215,6 +240,7 @@ class SaleOrder(models.Model):
         readonly=True,
         copy=False,
         tracking=True,
+        groups="base.group_user",
     )
     desk_amount_expected = fields.Monetary(
         string="Due for Invoicing",
@@ -223,17 +249,20 @@ class SaleOrder(models.Model):
         help="What should be invoiced by now, taxes included: the delivered quantities of "
         "goods invoiced on delivery, the ordered quantities of the others less what the "
         "customer returned (plus what an exchange sent again).",
+        groups="base.group_user",
     )
     desk_amount_delivered = fields.Monetary(
         string="Delivered Amount",
         compute="_compute_desk_settlement_amounts",
         store=True,
+        groups="base.group_user",
     )
     desk_amount_invoiced = fields.Monetary(
         string="Invoiced Amount",
         compute="_compute_desk_settlement_amounts",
         store=True,
         help="Posted customer invoices less posted credit notes of the order.",
+        groups="base.group_user",
     )
     desk_amount_paid = fields.Monetary(
         string="Paid Amount",
@@ -242,6 +271,7 @@ class SaleOrder(models.Model):
         help="Money received: payments and bank statement lines matched with the order's "
         "invoices, less what was paid back on its credit notes. Credit notes and reversals "
         "lower the invoiced amount, not this one.",
+        groups="base.group_user",
     )
     desk_amount_to_invoice = fields.Monetary(
         string="Invoicing Difference",
@@ -249,12 +279,14 @@ class SaleOrder(models.Model):
         store=True,
         help="Due for invoicing less invoiced: positive when something is not invoiced yet, "
         "negative when more was invoiced than due.",
+        groups="base.group_user",
     )
     desk_amount_unpaid = fields.Monetary(
         string="Unpaid Amount",
         compute="_compute_desk_settlement_amounts",
         store=True,
         help="Invoiced less paid.",
+        groups="base.group_user",
     )
     desk_amounts_agree = fields.Boolean(
         string="Amounts Agree",
@@ -262,6 +294,7 @@ class SaleOrder(models.Model):
         store=True,
         index=True,
         help="The invoiced amount matches what is due for invoicing.",
+        groups="base.group_user",
     )
     desk_prepaid = fields.Boolean(
         string="Paid in Advance",
@@ -270,27 +303,45 @@ class SaleOrder(models.Model):
         help="The money received for the order (payments and bank statement lines matched "
         "with its invoices, less what was paid back) covers the order's total. Credit notes "
         "pay nothing.",
+        groups="base.group_user",
     )
 
     # Review trail
     desk_submitted_user_id = fields.Many2one(
-        "res.users", string="Submitted By", readonly=True, copy=False
+        "res.users",
+        string="Submitted By",
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
     )
     desk_submitted_date = fields.Datetime(
-        string="Submitted On", readonly=True, copy=False
+        string="Submitted On", readonly=True, copy=False, groups="base.group_user"
     )
     desk_approved_user_id = fields.Many2one(
-        "res.users", string="Approved By", readonly=True, copy=False, tracking=True
+        "res.users",
+        string="Approved By",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        groups="base.group_user",
     )
     desk_approved_date = fields.Datetime(
-        string="Approved On", readonly=True, copy=False
+        string="Approved On", readonly=True, copy=False, groups="base.group_user"
     )
 
     # Button visibility (the server checks in the actions are the real ones)
-    can_desk_submit = fields.Boolean(compute="_compute_can_desk")
-    can_desk_approve = fields.Boolean(compute="_compute_can_desk")
-    can_desk_lock = fields.Boolean(compute="_compute_can_desk")
-    can_desk_unlock = fields.Boolean(compute="_compute_can_desk")
+    can_desk_submit = fields.Boolean(
+        compute="_compute_can_desk", groups="base.group_user"
+    )
+    can_desk_approve = fields.Boolean(
+        compute="_compute_can_desk", groups="base.group_user"
+    )
+    can_desk_lock = fields.Boolean(
+        compute="_compute_can_desk", groups="base.group_user"
+    )
+    can_desk_unlock = fields.Boolean(
+        compute="_compute_can_desk", groups="base.group_user"
+    )
     desk_next_step = fields.Selection(
         [
             ("submit", "Submit for Review"),
@@ -304,9 +355,10 @@ class SaleOrder(models.Model):
         compute="_compute_desk_next_step",
         help="The next step of the desk's workflow this user may take on the order: its "
         "button is the form's one primary button.",
+        groups="base.group_user",
     )
     desk_approval_required = fields.Boolean(
-        related="company_id.order_desk_require_approval"
+        related="company_id.order_desk_require_approval", groups="base.group_user"
     )
     desk_alert = fields.Selection(
         [("blocking", "Blocked by a Check")],
@@ -593,6 +645,11 @@ class SaleOrder(models.Model):
 
     @api.depends("desk_has_blocking_exception", "desk_state")
     def _compute_desk_alert(self):
+        # The lists' red rows, for internal users: portal customers read no check of the
+        # desk (the exceptions are internal fields) and get no alert.
+        if not self.env.su and self.env.user.share:
+            self.desk_alert = False
+            return
         for order in self:
             order.desk_alert = (
                 "blocking"

@@ -18,24 +18,39 @@ class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
     desk_qty_on_hand = fields.Float(
-        string="On Hand", compute="_compute_desk_availability", digits="Product Unit"
+        string="On Hand",
+        compute="_compute_desk_availability",
+        digits="Product Unit",
+        groups="base.group_user",
     )
     desk_qty_reserved_other = fields.Float(
         string="Reserved by Others",
         compute="_compute_desk_availability",
         digits="Product Unit",
+        groups="base.group_user",
     )
     desk_qty_free = fields.Float(
-        string="Free", compute="_compute_desk_availability", digits="Product Unit"
+        string="Free",
+        compute="_compute_desk_availability",
+        digits="Product Unit",
+        groups="base.group_user",
     )
     desk_qty_incoming = fields.Float(
-        string="Incoming", compute="_compute_desk_availability", digits="Product Unit"
+        string="Incoming",
+        compute="_compute_desk_availability",
+        digits="Product Unit",
+        groups="base.group_user",
     )
     desk_incoming_date = fields.Date(
-        string="Next Receipt", compute="_compute_desk_availability"
+        string="Next Receipt",
+        compute="_compute_desk_availability",
+        groups="base.group_user",
     )
     desk_qty_shortage = fields.Float(
-        string="Shortage", compute="_compute_desk_availability", digits="Product Unit"
+        string="Shortage",
+        compute="_compute_desk_availability",
+        digits="Product Unit",
+        groups="base.group_user",
     )
 
     # Promise per line: Odoo's delivery date (commitment_date) is per order; a stock
@@ -52,6 +67,7 @@ class SaleOrderLine(models.Model):
         readonly=True,
         copy=False,
         help="What was promised before the last stock allocation moved the date.",
+        groups="base.group_user",
     )
 
     @api.depends(

@@ -38,36 +38,50 @@ class SaleOrder(models.Model):
         search="_search_desk_reference",
         help="Order number, customer reference (PO), delivery, tracking number, invoice or "
         "RMA number, or the customer's phone, e-mail or name.",
+        groups="base.group_user",
     )
     desk_status_level = fields.Selection(
-        STATUS_LEVELS, string="Status Level", compute="_compute_desk_status"
+        STATUS_LEVELS,
+        string="Status Level",
+        compute="_compute_desk_status",
+        groups="base.group_user",
     )
     desk_status_blocker = fields.Char(
-        string="What Blocks the Order", compute="_compute_desk_status"
+        string="What Blocks the Order",
+        compute="_compute_desk_status",
+        groups="base.group_user",
     )
     desk_status_next = fields.Char(
-        string="Next Expected", compute="_compute_desk_status"
+        string="Next Expected", compute="_compute_desk_status", groups="base.group_user"
     )
     # Rendered by QWeb, which escapes every value it prints: nothing to sanitize.
     desk_status_timeline = fields.Html(
-        string="Timeline", compute="_compute_desk_status", sanitize=False
+        string="Timeline",
+        compute="_compute_desk_status",
+        sanitize=False,
+        groups="base.group_user",
     )
     desk_status_customer_text = fields.Text(
         string="Copy for the Customer",
         compute="_compute_desk_status_customer_text",
         help="A short status in the customer's language, to paste into a reply.",
+        groups="base.group_user",
     )
     desk_status_customer_lang = fields.Char(
         string="Customer's Language",
         compute="_compute_desk_status_customer_text",
         help="The language of the customer (their contact's Language), in which the "
         "copy is written.",
+        groups="base.group_user",
     )
 
     def _compute_desk_reference(self):
         self.desk_reference = False
 
     def _search_desk_reference(self, operator, value):
+        # The search runs before Odoo's own check of the field's groups (it is turned
+        # into other conditions first): the lookup is the desk's, not the customers'.
+        self._check_field_access(self._fields["desk_reference"], "read")
         if operator not in ("ilike", "=", "=ilike") or not isinstance(value, str):
             return NotImplemented
         return self._desk_lookup_domain(value)

@@ -72,6 +72,7 @@ class SaleOrder(models.Model):
         copy=False,
         index=True,
         help="When the order reached the desk (it was created), whatever its channel.",
+        groups="base.group_user",
     )
     desk_ready_date = fields.Datetime(
         string="Ready On",
@@ -80,6 +81,7 @@ class SaleOrder(models.Model):
         copy=False,
         help="The first time every open delivery of the order was prepared (or its first "
         "goods left, when they left without waiting in the ready state).",
+        groups="base.group_user",
     )
     desk_first_shipped_date = fields.Datetime(
         string="First Goods Out",
@@ -88,6 +90,7 @@ class SaleOrder(models.Model):
         copy=False,
         index=True,
         help="When the first delivery of the order to the customer was validated.",
+        groups="base.group_user",
     )
     desk_last_shipped_date = fields.Datetime(
         string="Shipped On",
@@ -97,6 +100,7 @@ class SaleOrder(models.Model):
         index=True,
         help="When the last goods of the order left: the moment the order was completely "
         "shipped.",
+        groups="base.group_user",
     )
     desk_delivered_date = fields.Datetime(
         string="Delivered On",
@@ -106,6 +110,7 @@ class SaleOrder(models.Model):
         index=True,
         help="When the customer had every delivery of the order (the latest delivered date "
         "of its deliveries; a reshipment replaces the delivery it replaces).",
+        groups="base.group_user",
     )
     desk_shipped_in_full = fields.Boolean(
         string="First Shipment in Full",
@@ -113,6 +118,7 @@ class SaleOrder(models.Model):
         store=True,
         copy=False,
         help="The first delivery to the customer carried every ordered quantity.",
+        groups="base.group_user",
     )
     desk_ship_due_date = fields.Datetime(
         string="Ship By",
@@ -122,6 +128,7 @@ class SaleOrder(models.Model):
         index=True,
         help="The promised delivery date of the order or, when none was promised, the "
         "scheduled date of its delivery; kept as it was when the first goods left.",
+        groups="base.group_user",
     )
     desk_delivery_due_date = fields.Datetime(
         string="Deliver By",
@@ -131,6 +138,7 @@ class SaleOrder(models.Model):
         help="The promised delivery date of the order or, when none was promised, the "
         "shipping due date plus the company's transit days; kept as it was when the first "
         "goods left.",
+        groups="base.group_user",
     )
 
     # The review's own dates, indexed: the KPIs of a period filter on them.
@@ -144,6 +152,7 @@ class SaleOrder(models.Model):
         store=True,
         copy=False,
         help="Invoice date of the order's first posted customer invoice.",
+        groups="base.group_user",
     )
     desk_paid_date = fields.Date(
         string="Paid On",
@@ -154,20 +163,26 @@ class SaleOrder(models.Model):
         help="Once every posted invoice of the order is settled and money came in for it: "
         "the date of the last payment or bank statement line reconciled with them (credit "
         "notes settle an invoice but are not payments).",
+        groups="base.group_user",
     )
     desk_line_count = fields.Integer(
         string="Number of Lines",
         compute="_compute_desk_line_count",
         store=True,
         copy=False,
+        groups="base.group_user",
     )
 
     # Counters of the managers' decisions (written by their actions)
     desk_reject_count = fields.Integer(
-        string="Rejections", default=0, readonly=True, copy=False
+        string="Rejections",
+        default=0,
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
     )
     desk_unlock_count = fields.Integer(
-        string="Unlocks", default=0, readonly=True, copy=False
+        string="Unlocks", default=0, readonly=True, copy=False, groups="base.group_user"
     )
 
     def _auto_init(self):

@@ -58,9 +58,13 @@ class StockPicking(models.Model):
         "picking_id",
         string="Tracking Numbers",
         readonly=True,
+        groups="base.group_user",
     )
     desk_tracking_event_ids = fields.One2many(
-        "order.desk.tracking.event", "picking_id", string="Tracking Events"
+        "order.desk.tracking.event",
+        "picking_id",
+        string="Tracking Events",
+        groups="base.group_user",
     )
     desk_tracking_status = fields.Selection(
         TRACKING_STATUSES,
@@ -111,16 +115,26 @@ class StockPicking(models.Model):
         copy=False,
         help="The goods of this delivery were lost or damaged and shipped again: the order "
         "is delivered when the new delivery arrives.",
+        groups="base.group_user",
     )
     desk_shipped_notified = fields.Boolean(
-        string="Shipping Notice Sent", readonly=True, copy=False
+        string="Shipping Notice Sent",
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
     )
     desk_delay_notified = fields.Boolean(
-        string="Delay Notice Sent", readonly=True, copy=False
+        string="Delay Notice Sent", readonly=True, copy=False, groups="base.group_user"
     )
-    desk_is_export = fields.Boolean(string="Export", compute="_compute_desk_is_export")
+    desk_is_export = fields.Boolean(
+        string="Export", compute="_compute_desk_is_export", groups="base.group_user"
+    )
     desk_incident_ids = fields.One2many(
-        "order.desk.incident", "picking_id", string="Incidents", copy=False
+        "order.desk.incident",
+        "picking_id",
+        string="Incidents",
+        copy=False,
+        groups="base.group_user",
     )
     # Not copied (a return of the receipt is no receipt of the request); the backorder of a
     # partly received receipt is linked by _create_backorder_picking.
@@ -130,9 +144,13 @@ class StockPicking(models.Model):
         index="btree_not_null",
         readonly=True,
         copy=False,
+        groups="base.group_user",
     )
     desk_return_request_ids = fields.One2many(
-        "order.desk.return", "picking_id", string="Return Requests"
+        "order.desk.return",
+        "picking_id",
+        string="Return Requests",
+        groups="base.group_user",
     )
     desk_cod_amount = fields.Monetary(
         string="Amount to Collect",
@@ -140,10 +158,14 @@ class StockPicking(models.Model):
         currency_field="desk_cod_currency_id",
         help="Cash on delivery: the value of the goods of this delivery at the order's "
         "prices, taxes included.",
+        groups="base.group_user",
     )
-    desk_cod_currency_id = fields.Many2one(related="sale_id.currency_id")
+    desk_cod_currency_id = fields.Many2one(
+        related="sale_id.currency_id", groups="base.group_user"
+    )
     desk_open_incident_count = fields.Integer(
-        string="Open Incidents", compute="_compute_desk_open_incident_count"
+        string="Open Incidents",
+        compute="_compute_desk_open_incident_count",
     )
 
     @api.depends(
@@ -306,6 +328,11 @@ class StockPicking(models.Model):
         return amount
 
     def _compute_desk_open_incident_count(self):
+        # The lists' red rows, for internal users: incidents are internal (portal
+        # customers read none) and count nothing for them.
+        if not self.env.su and self.env.user.share:
+            self.desk_open_incident_count = 0
+            return
         counts = self.env["order.desk.incident"]._desk_open_counts("picking_id", self)
         for picking in self:
             picking.desk_open_incident_count = counts.get(picking._origin, 0)
@@ -833,7 +860,8 @@ class StockPicking(models.Model):
         """A UTC datetime (naive, as Odoo stores it) from a datetime or ISO-like text.
 
         Values with an offset (``Z``, ``+08:00``, up to ``±23:59``) are converted; naive
-        ones are in ``tz_name``. Times before 2000 or in the future (beyond the clock
+        ones are in ``tz_name`` (UTC when none; an unknown zone refuses them). Times before
+        2000 or in the future (beyond the clock
         tolerance, ``FUTURE_TOLERANCE``) are refused. Raises ValidationError, whatever
         ``value`` is.
         """
@@ -891,11 +919,18 @@ class StockPicking(models.Model):
         if offset_minutes is not None:
             moment = moment.replace(tzinfo=pytz.FixedOffset(offset_minutes))
         elif moment.tzinfo is None:
-            try:
-                zone = pytz.timezone(tz_name or "UTC")
-            except (pytz.UnknownTimeZoneError, ValueError):
-                zone = pytz.utc
-            moment = zone.localize(moment)
+            # An unknown zone is refused, not read as UTC: the event would be hours off.
+            if tz_name and (
+                not isinstance(tz_name, str) or tz_name not in pytz.all_timezones_set
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(value)s has no offset and the time zone %(tz)s is unknown.",
+                        value=shown,
+                        tz=desk_printable(tz_name),
+                    )
+                )
+            moment = pytz.timezone(tz_name or "UTC").localize(moment)
         moment = moment.astimezone(pytz.utc).replace(tzinfo=None, microsecond=0)
         if moment > now + FUTURE_TOLERANCE:
             raise ValidationError(

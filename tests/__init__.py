@@ -39,3 +39,8 @@ from . import test_kpi
 from . import test_install
 from . import test_single_order
 from . import test_matching_chunks
+from . import test_statement_guard
+from . import test_portal_pdf
+from . import test_internal_fields
+from . import test_xlsx_text
+from . import test_robustness

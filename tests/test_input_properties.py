@@ -5,6 +5,7 @@ import math
 import re
 from datetime import date, datetime, timedelta
 
+import pytz
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,9 +13,12 @@ from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
+from ..controllers.tracking_webhook import MAX_DEPTH, OrderDeskTrackingWebhook
 from ..models.order_desk_field_guard import (
+    INT_LIMIT,
     MAX_NUMBER,
     desk_printable,
+    desk_to_id,
     desk_to_number,
 )
 from ..models.order_desk_tracking_event import FUTURE_TOLERANCE
@@ -32,6 +36,11 @@ PURE = settings(
     suppress_health_check=list(HealthCheck),
 )
 WITH_DB = settings(PURE, max_examples=30)
+
+
+class _Undo(Exception):
+    """Rolls a property's example back."""
+
 
 ANY_VALUE = st.one_of(
     st.none(),
@@ -139,6 +148,70 @@ class TestInputProperties(OrderDeskCase):
         self.assertEqual(desk_to_number(f" {number} "), number)
 
     @PURE
+    @given(st.one_of(st.text(), st.text(alphabet="0123456789.+-eE_ ", max_size=12)))
+    def test_number_text_is_plain_decimal(self, text):
+        """Text is read as a number only in plain decimal notation: ASCII digits, a
+        sign, a point, an exponent; float() would also take "1_0", "nan", other digits."""
+        number = desk_to_number(text)
+        if number is not None:
+            self.assertTrue(set(text.strip()) <= set("0123456789.+-eE"), text)
+            self.assertEqual(number, float(text))
+
+    @PURE
+    @given(
+        st.integers(min_value=0, max_value=10**9),
+        st.sampled_from([0x0660, 0x06F0, 0x0966, 0xFF10, 0x1D7CE]),
+        st.booleans(),
+    )
+    def test_other_digits_and_separators_are_no_numbers(self, number, zero, underscore):
+        digits = str(number)
+        other = "".join(chr(zero + int(digit)) for digit in digits)
+        self.assertIsNone(desk_to_number(other))
+        self.assertIsNone(desk_to_id(other))
+        if underscore:
+            spaced = "_".join(digits) if len(digits) > 1 else f"{digits}_0"
+            self.assertIsNone(desk_to_number(spaced))
+            self.assertIsNone(desk_to_id(spaced))
+        self.assertEqual(desk_to_number(digits), float(number))
+        self.assertEqual(desk_to_id(digits), number or None)
+
+    @PURE
+    @given(
+        st.one_of(st.text(), st.text(alphabet="0123456789 _+-", max_size=14), ANY_VALUE)
+    )
+    def test_ids_are_ascii_digits_in_range(self, value):
+        record_id = desk_to_id(value)
+        if record_id is not None:
+            self.assertIsInstance(record_id, int)
+            self.assertTrue(0 < record_id < INT_LIMIT)
+            self.assertEqual(str(int(value)), str(record_id))
+            self.assertTrue(value.isascii() and value.isdigit())
+
+    @PURE
+    @given(
+        st.recursive(
+            st.one_of(st.none(), st.integers(), st.text(max_size=3)),
+            lambda children: st.one_of(
+                st.lists(children, max_size=3),
+                st.dictionaries(st.text(max_size=2), children, max_size=3),
+            ),
+            max_leaves=40,
+        )
+    )
+    def test_webhook_depth_is_measured_without_recursion(self, payload):
+        def depth(value):
+            if isinstance(value, dict):
+                return 1 + max(map(depth, value.values()), default=0)
+            if isinstance(value, list):
+                return 1 + max(map(depth, value), default=0)
+            return 0
+
+        self.assertEqual(
+            OrderDeskTrackingWebhook._desk_depth_ok(payload),
+            depth(payload) <= MAX_DEPTH,
+        )
+
+    @PURE
     @given(ANY_VALUE, st.integers(min_value=1, max_value=80))
     def test_printable_text(self, value, limit):
         text = desk_printable(value, limit)
@@ -167,6 +240,30 @@ class TestInputProperties(OrderDeskCase):
         self.assertIsNone(moment.tzinfo)
         self.assertGreaterEqual(moment, datetime(1999, 12, 31))
         self.assertLessEqual(moment, fields.Datetime.now() + FUTURE_TOLERANCE)
+
+    @PURE
+    @given(
+        st.datetimes(min_value=datetime(2000, 1, 2), max_value=datetime(2025, 12, 31)),
+        st.one_of(
+            st.text(min_size=1, max_size=20),
+            st.sampled_from(["Mars/Olympus", "UTC+8", "Asia/Beijing", "utc", "GMT+08"]),
+        ),
+        st.booleans(),
+    )
+    def test_unknown_zone_refuses_naive_times(self, moment, zone, with_offset):
+        """A time without an offset in an unknown zone is refused (it was read as UTC,
+        hours off); with an offset the zone does not matter."""
+        text = moment.strftime("%Y-%m-%d %H:%M:%S") + ("+08:00" if with_offset else "")
+        if zone in pytz.all_timezones_set:
+            return
+        if with_offset:
+            self.assertEqual(
+                self.Picking._desk_parse_event_date(text, zone),
+                moment.replace(microsecond=0) - timedelta(hours=8),
+            )
+        else:
+            with self.assertRaisesRegex(ValidationError, "time zone"):
+                self.Picking._desk_parse_event_date(text, zone)
 
     @PURE
     @given(
@@ -395,3 +492,47 @@ class TestStatementInputProperties(StatementCase):
         self.assertLessEqual(vals["amount"], 300.0 + 0.005)
         self.assertTrue(vals["reason"])
         self.assertNotIn("\x00", vals["reason"])
+
+    @WITH_DB
+    @given(
+        st.lists(
+            st.tuples(
+                st.floats(min_value=0.01, max_value=400, allow_nan=False),
+                st.booleans(),
+            ),
+            min_size=1,
+            max_size=6,
+        )
+    )
+    def test_open_disputes_never_exceed_the_statement(self, disputes):
+        """Dispute after dispute, on the whole balance or the line: the open ones add
+        up to at most what the statement (300) and the line show."""
+        statement = self.statement
+        line = statement.line_ids[:1]
+        try:
+            with self.env.cr.savepoint():
+                # As the sending would, without its e-mail.
+                statement.sudo().write({"state": "sent"})
+                for amount, on_line in disputes:
+                    values = {"amount": round(amount, 2), "reason": "Not ours"}
+                    if on_line:
+                        values["line_id"] = line.id
+                    try:
+                        with self.env.cr.savepoint():
+                            statement.action_dispute([values])
+                    except UserError:
+                        pass
+                    open_disputes = statement.dispute_ids.filtered(
+                        lambda d: d.state == "open"
+                    )
+                    self.assertLessEqual(
+                        sum(open_disputes.mapped("amount")), 300.0 + 0.005
+                    )
+                    on_the_line = open_disputes.filtered(lambda d: d.line_id == line)
+                    self.assertLessEqual(
+                        sum(on_the_line.mapped("amount")), 300.0 + 0.005
+                    )
+                raise _Undo
+        except _Undo:
+            pass
+        self.env.invalidate_all()

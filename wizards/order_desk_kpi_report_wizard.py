@@ -3,12 +3,12 @@ import io
 from collections import defaultdict
 from datetime import date
 
-import xlsxwriter
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..models.desk_xlsx import desk_workbook
 from ..models.order_desk_kpi_alert import MANAGER_GROUP, local_period
 from ..models.order_desk_kpi_report import COUNTED_RETURN_STATES
 
@@ -76,6 +76,7 @@ def _last_month():
 class OrderDeskKpiReportWizard(models.TransientModel):
     _name = "order.desk.kpi.report.wizard"
     _description = "Order Desk Monthly Report"
+    _inherit = ["order.desk.field.guard"]
 
     company_id = fields.Many2one(
         "res.company",
@@ -273,7 +274,7 @@ class OrderDeskKpiReportWizard(models.TransientModel):
         incidents by type, returns by reason and statements."""
         data = self._desk_report_data()
         output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+        workbook = desk_workbook(output)
         formats = {
             "title": workbook.add_format({"bold": True, "font_size": 14}),
             "header": workbook.add_format(
@@ -294,7 +295,7 @@ class OrderDeskKpiReportWizard(models.TransientModel):
 
         # KPIs
         sheet = workbook.add_worksheet(self.env._("KPIs"))
-        sheet.write(0, 0, title, formats["title"])
+        sheet.write_string(0, 0, title, formats["title"])
         headers = [
             self.env._("KPI"),
             self.env._("Value"),
@@ -306,11 +307,11 @@ class OrderDeskKpiReportWizard(models.TransientModel):
         ]
         self._desk_xlsx_header(sheet, 2, headers, formats)
         for row, kpi in enumerate(data["kpis"], start=3):
-            sheet.write(row, 0, kpi["name"])
+            sheet.write_string(row, 0, kpi["name"])
             self._desk_xlsx_number(sheet, row, 1, kpi["value"], formats["number"])
             self._desk_xlsx_number(sheet, row, 2, kpi["target"], formats["number"])
             status = self._desk_kpi_status(kpi)
-            sheet.write(
+            sheet.write_string(
                 row,
                 3,
                 status,
@@ -318,7 +319,7 @@ class OrderDeskKpiReportWizard(models.TransientModel):
             )
             self._desk_xlsx_number(sheet, row, 4, kpi["numerator"], formats["number"])
             self._desk_xlsx_number(sheet, row, 5, kpi["denominator"], formats["number"])
-            sheet.write(row, 6, kpi["unit"])
+            sheet.write_string(row, 6, kpi["unit"] or "")
         sheet.set_column(0, 0, 42)
         sheet.set_column(1, 6, 14)
         sheet.freeze_panes(3, 1)
@@ -364,7 +365,7 @@ class OrderDeskKpiReportWizard(models.TransientModel):
             formats,
         )
         for row, (rule, counts) in enumerate(data["exceptions"], start=1):
-            sheet.write(row, 0, rule.name)
+            sheet.write_string(row, 0, rule.name or "")
             for column, key in enumerate(
                 ("count", "blocking", "warning", "resolved", "overridden", "open"),
                 start=1,
@@ -388,7 +389,7 @@ class OrderDeskKpiReportWizard(models.TransientModel):
             formats,
         )
         for row, (incident_type, counts) in enumerate(data["incidents"], start=1):
-            sheet.write(row, 0, data["incident_labels"][incident_type])
+            sheet.write_string(row, 0, data["incident_labels"][incident_type])
             for column, key in enumerate(
                 ("count", "open", "in_progress", "resolved"), start=1
             ):
@@ -412,8 +413,8 @@ class OrderDeskKpiReportWizard(models.TransientModel):
             formats,
         )
         for row, (reason, values) in enumerate(data["reasons"], start=1):
-            sheet.write(row, 0, reason.name)
-            sheet.write(
+            sheet.write_string(row, 0, reason.name or "")
+            sheet.write_string(
                 row,
                 1,
                 self.env._("Yes") if reason.at_company_fault else self.env._("No"),
@@ -447,9 +448,9 @@ class OrderDeskKpiReportWizard(models.TransientModel):
             ._description_selection(self.env)
         )
         for row, statement in enumerate(data["statements"], start=1):
-            sheet.write(row, 0, statement.name)
-            sheet.write(row, 1, statement.partner_id.name)
-            sheet.write(row, 2, states[statement.state])
+            sheet.write_string(row, 0, statement.name or "")
+            sheet.write_string(row, 1, statement.partner_id.name or "")
+            sheet.write_string(row, 2, states[statement.state])
             sheet.write_datetime(row, 3, statement.sent_date, formats["datetime"])
             if statement.confirmed_date:
                 sheet.write_datetime(
@@ -466,7 +467,7 @@ class OrderDeskKpiReportWizard(models.TransientModel):
     @api.model
     def _desk_xlsx_header(self, sheet, row, headers, formats):
         for column, header in enumerate(headers):
-            sheet.write(row, column, header, formats["header"])
+            sheet.write_string(row, column, header, formats["header"])
 
     @api.model
     def _desk_xlsx_number(self, sheet, row, column, value, cell_format):
@@ -479,14 +480,14 @@ class OrderDeskKpiReportWizard(models.TransientModel):
         if name in APPLIES_TO and not record[APPLIES_TO[name]]:
             return
         if kind == "many2one":
-            sheet.write(row, column, value.display_name or "")
+            sheet.write_string(row, column, value.display_name or "")
         elif kind == "selection":
             labels = dict(record._fields[name]._description_selection(self.env))
-            sheet.write(row, column, labels.get(value, ""))
+            sheet.write_string(row, column, labels.get(value, ""))
         elif kind == "datetime":
             if value:
                 sheet.write_datetime(row, column, value, formats["datetime"])
         elif kind == "text":
-            sheet.write(row, column, value or "")
+            sheet.write_string(row, column, value or "")
         else:
             sheet.write_number(row, column, value or 0, formats[kind])
