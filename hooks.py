@@ -1,40 +1,23 @@
 from odoo.tools import SQL
 
-# Where the install remembers the last order that existed before it (pre_init_hook) for
-# the post_init_hook, which Odoo runs after the module's data and demo data are loaded.
-LAST_ORDER_PARAM = "order_desk.install_last_order_id"
+from .models.account_move import money_matched_sql
+from .models.sale_order_timeline import KPI_PRE_INIT_COLUMNS
 
 
 def pre_init_hook(env):
-    """Remember the last order that exists before the install: the orders created later
-    during the install (the demo data) have their desk state already."""
-    env.cr.execute(SQL("SELECT COALESCE(MAX(id), 0) FROM sale_order"))
-    env["ir.config_parameter"].set_param(LAST_ORDER_PARAM, str(env.cr.fetchone()[0]))
+    """Before the models load: the desk's stored computed columns of the existing orders
+    and deliveries, created and filled in SQL (``create_desk_columns``)."""
     create_desk_columns(env)
 
 
 def post_init_hook(env):
-    """Give orders that existed before the install the desk state matching their sale
-    state, and the shipped rules to every company that has none yet."""
-    Param = env["ir.config_parameter"]
-    last_id = int(Param.get_param(LAST_ORDER_PARAM) or 0)
-    Param.search([("key", "=", LAST_ORDER_PARAM)]).unlink()
-    # One UPDATE per state instead of loading every historical order through the ORM: a
-    # database may hold hundreds of thousands of orders and none of them needs tracking here.
-    env.cr.execute(
-        SQL(
-            """
-            UPDATE sale_order
-               SET desk_state = CASE state WHEN 'sale' THEN 'approved'
-                                           WHEN 'cancel' THEN 'cancel'
-                                           ELSE 'draft' END
-             WHERE id <= %s
-            """,
-            last_id,
-        )
-    )
-    env["sale.order"].invalidate_model(["desk_state"])
-    sync_shipping_states(env, last_id)
+    """After the module's data (and demo data) are loaded: what needs the desk's tables,
+    in SQL for existing records, and the shipped rules to every company that has none yet.
+
+    The desk state of the orders that existed before the install was set by the pre-init
+    hook (``init_desk_columns``: the state of their sale status, or the shipping state of
+    confirmed orders whose goods left); orders made during the install (the demo data)
+    keep the state their own workflow gave them."""
     index_tracking_numbers(env)
     recompute_foreign_amounts(env)
     env["res.company"].search([])._order_desk_ensure_rules()
@@ -43,9 +26,9 @@ def post_init_hook(env):
     env["sale.order"]._desk_init_timeline()
 
 
-def sync_shipping_states(env, last_id=None):
-    """Confirmed orders (up to id ``last_id`` when given) whose goods have all left (or
-    arrived) take that desk state."""
+def sync_shipping_states(env):
+    """Confirmed orders whose goods have all left (or arrived) take that desk state (the
+    19.0.1.1.0 migration)."""
     env.flush_all()
     env.cr.execute(
         SQL(
@@ -56,9 +39,7 @@ def sync_shipping_states(env, last_id=None):
                AND desk_state IN ('approved', 'locked', 'ready', 'shipped', 'delivered')
                AND desk_shipping_state IN ('shipped', 'delivered')
                AND desk_state != desk_shipping_state
-               %s
-            """,
-            SQL("AND id <= %s", last_id) if last_id is not None else SQL(),
+            """
         )
     )
     env["sale.order"].invalidate_model(["desk_state"])
@@ -97,7 +78,9 @@ def set_home_actions(env):
 # Stored computed columns the addon adds to tables that already hold rows when it is
 # installed. The ORM would compute each of them for every existing row (hours on a live
 # database) and, for the tracked ones, post a chatter message per order: the pre-init hook
-# creates them and fills them in SQL, so that the ORM finds them already there.
+# creates them (so that the ORM finds them already there) and fills them in SQL. Every
+# stored computed field of the addon on a table it does not create is listed here
+# (tests/test_install.py checks it).
 PRE_INIT_COLUMNS = {
     "stock_picking": [
         ("desk_tracking_status", "varchar"),
@@ -109,6 +92,7 @@ PRE_INIT_COLUMNS = {
         ("desk_prepared", "bool"),
     ],
     "sale_order": [
+        # filled by init_desk_columns in the pre-init hook
         ("desk_state", "varchar"),
         ("desk_open_exception_count", "int4"),
         ("desk_has_blocking_exception", "bool"),
@@ -124,6 +108,10 @@ PRE_INIT_COLUMNS = {
         ("desk_amount_unpaid", "numeric"),
         ("desk_amounts_agree", "bool"),
         ("desk_prepaid", "bool"),
+        # the KPI timeline: filled by sale.order._desk_init_timeline in the post-init hook
+        # (it reads columns of the desk's other tables) and by the 19.0.1.2.0 migration,
+        # which creates them first (pre-13_kpi_columns.py)
+        *KPI_PRE_INIT_COLUMNS.items(),
     ],
 }
 
@@ -135,9 +123,15 @@ def create_desk_columns(env):
     """Create the addon's stored computed columns of existing deliveries and orders with
     their values, in SQL: installing on a live database computes nothing row by row and
     posts nothing in any chatter."""
-    for table, columns in PRE_INIT_COLUMNS.items():
-        for column, column_type in columns:
-            env.cr.execute(
+    create_columns(env.cr, PRE_INIT_COLUMNS)
+    init_desk_columns(env.cr)
+
+
+def create_columns(cr, columns):
+    """Create the columns ``{table: [(column, type)]}`` that do not exist yet, empty."""
+    for table, table_columns in columns.items():
+        for column, column_type in table_columns:
+            cr.execute(
                 SQL(
                     "ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s",
                     SQL.identifier(table),
@@ -145,7 +139,6 @@ def create_desk_columns(env):
                     SQL(column_type),
                 )
             )
-    init_desk_columns(env.cr)
 
 
 def init_desk_columns(cr, picking_ids=None, order_ids=None):
@@ -209,17 +202,61 @@ def init_desk_columns(cr, picking_ids=None, order_ids=None):
     cr.execute(
         SQL(
             """
-            WITH lines AS (
+            WITH inter_company AS (
+                SELECT location.parent_path
+                  FROM ir_model_data xmlid
+                  JOIN stock_location location ON location.id = xmlid.res_id
+                 WHERE xmlid.module = 'stock'
+                   AND xmlid.name = 'stock_location_inter_company'
+            ), returned AS (
+                -- What came back of each line through Odoo's return of its delivery, as
+                -- sale.order.line._desk_qty_kept counts it: the line's done moves "to
+                -- refund" that sale_stock's _get_outgoing_incoming_moves(strict=True)
+                -- takes as incoming, in the line's unit. (Exchanges and reshipments are
+                -- desk data: none before the install.)
+                SELECT move.sale_line_id AS line_id,
+                       SUM(move.quantity * move_uom.factor / line_uom.factor) AS back
+                  FROM stock_move move
+                  JOIN sale_order_line line ON line.id = move.sale_line_id
+                  JOIN uom_uom move_uom ON move_uom.id = move.product_uom
+                  JOIN uom_uom line_uom ON line_uom.id = line.product_uom_id
+                  JOIN stock_location src ON src.id = move.location_id
+                  JOIN stock_location dest ON dest.id = move.location_dest_id
+                 WHERE move.state = 'done'
+                   AND move.to_refund
+                   AND move.product_id = line.product_id
+                   AND line.qty_delivered_method = 'stock_move'
+                   AND dest.usage != 'inventory'
+                   -- not outgoing (stock.location._is_outgoing), unless a dropshipment
+                   -- sent back (stock.move._is_dropshipped_returned)
+                   AND (NOT (dest.usage = 'customer'
+                             OR EXISTS (SELECT FROM inter_company ic
+                                         WHERE dest.parent_path LIKE ic.parent_path || '%%'))
+                        OR ((src.usage = 'customer'
+                             OR (src.usage = 'transit' AND src.company_id IS NULL))
+                            AND (dest.usage = 'supplier'
+                                 OR (dest.usage = 'transit' AND dest.company_id IS NULL))))
+                   -- incoming (stock.move._is_incoming, or from an outgoing location)
+                   AND (src.usage IN ('customer', 'supplier')
+                        OR (src.usage = 'transit' AND src.company_id IS NULL)
+                        OR EXISTS (SELECT FROM inter_company ic
+                                    WHERE src.parent_path LIKE ic.parent_path || '%%'))
+                 GROUP BY move.sale_line_id
+            ), lines AS (
                 SELECT line.order_id,
                        SUM(line.price_total / line.product_uom_qty * line.qty_delivered)
                            AS delivered,
                        SUM(CASE WHEN tmpl.invoice_policy = 'delivery'
                                 THEN line.price_total / line.product_uom_qty
                                      * line.qty_delivered
-                                ELSE line.price_total END) AS expected
+                                -- ordered quantities: what the customer keeps
+                                ELSE line.price_total
+                                     - line.price_total / line.product_uom_qty
+                                       * COALESCE(returned.back, 0) END) AS expected
                   FROM sale_order_line line
                   LEFT JOIN product_product product ON product.id = line.product_id
                   LEFT JOIN product_template tmpl ON tmpl.id = product.product_tmpl_id
+                  LEFT JOIN returned ON returned.line_id = line.id
                  WHERE line.display_type IS NULL AND line.product_uom_qty != 0
                  GROUP BY line.order_id
             ), goods AS (
@@ -241,29 +278,28 @@ def init_desk_columns(cr, picking_ids=None, order_ids=None):
                  GROUP BY line.order_id
             ), moves AS (
                 SELECT DISTINCT line.order_id, move.id, move.move_type, move.currency_id,
-                       move.amount_total, move.amount_residual
+                       move.amount_total
                   FROM sale_order_line line
                   JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = line.id
                   JOIN account_move_line aml ON aml.id = rel.invoice_line_id
                   JOIN account_move move ON move.id = aml.move_id
                  WHERE move.move_type IN ('out_invoice', 'out_refund')
                    AND move.state = 'posted'
+            ), money AS (
+                -- Paid is money received (account_move.money_matched_sql).
+                SELECT matched.move_id, SUM(matched.amount) AS amount
+                  FROM (%(money_matched)s) AS matched(move_id, amount)
+                 GROUP BY matched.move_id
             ), invoices AS (
                 SELECT moves.order_id,
                        bool_and(moves.currency_id = so.currency_id) AS same_currency,
                        SUM(CASE WHEN moves.move_type = 'out_refund' THEN -1 ELSE 1 END
                            * moves.amount_total) AS invoiced,
                        SUM(CASE WHEN moves.move_type = 'out_refund' THEN -1 ELSE 1 END
-                           * (moves.amount_total - moves.amount_residual)) AS paid,
-                       COUNT(*) FILTER (WHERE moves.move_type = 'out_invoice')
-                           AS customer_invoices,
-                       bool_and(ROUND(moves.amount_residual / cur.rounding) = 0) FILTER (
-                           WHERE moves.move_type = 'out_invoice') AS all_paid,
-                       SUM(moves.amount_total) FILTER (
-                           WHERE moves.move_type = 'out_invoice') AS customer_total
+                           * COALESCE(money.amount, 0)) AS paid
                   FROM moves
                   JOIN sale_order so ON so.id = moves.order_id
-                  JOIN res_currency cur ON cur.id = moves.currency_id
+                  LEFT JOIN money ON money.move_id = moves.id
                  GROUP BY moves.order_id
             ), pickings AS (
                 SELECT picking.sale_id AS order_id,
@@ -310,10 +346,12 @@ def init_desk_columns(cr, picking_ids=None, order_ids=None):
                        COALESCE(invoices.same_currency, true) AS same_currency,
                        COALESCE(invoices.invoiced, 0) AS invoiced,
                        COALESCE(invoices.paid, 0) AS paid,
-                       COALESCE(invoices.customer_invoices, 0) > 0
-                           AND invoices.all_paid
-                           AND ROUND((invoices.customer_total - so.amount_total)
-                                     / cur.rounding) >= 0 AS prepaid
+                       -- money received covers the order (sale.order
+                       -- _compute_desk_settlement_amounts)
+                       ROUND((COALESCE(invoices.paid, 0) - so.amount_total)
+                             / cur.rounding) >= 0
+                           AND (ROUND(COALESCE(invoices.paid, 0) / cur.rounding) > 0
+                                OR ROUND(so.amount_total / cur.rounding) = 0) AS prepaid
                   FROM sale_order so
                   JOIN res_currency cur ON cur.id = so.currency_id
                   LEFT JOIN lines ON lines.order_id = so.id
@@ -356,6 +394,7 @@ def init_desk_columns(cr, picking_ids=None, order_ids=None):
              WHERE figures.id = so.id
             """,
             only=only_orders,
+            money_matched=money_matched_sql(SQL("(SELECT id FROM moves)")),
         )
     )
 

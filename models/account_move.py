@@ -8,6 +8,41 @@ MONEY_MOVE = SQL(
 )
 
 
+def money_matched_sql(moves):
+    """SQL giving rows ``(move id, amount)``: the money (``MONEY_MOVE``) matched with the
+    receivable items of the moves ``moves`` (an SQL expression of their ids, a tuple or a
+    sub-query), in each move's own currency; a move may have two rows (its items on either
+    side of the matching). The one definition of "paid" of the desk: the ORM
+    (``account.move._desk_money_matched``) and the install's SQL (``hooks``) both use it."""
+    return SQL(
+        """
+        SELECT line.move_id, SUM(part.debit_amount_currency)
+          FROM account_move_line line
+          JOIN account_account account ON account.id = line.account_id
+          JOIN account_partial_reconcile part ON part.debit_move_id = line.id
+          JOIN account_move_line other ON other.id = part.credit_move_id
+          JOIN account_move money ON money.id = other.move_id
+         WHERE line.move_id IN %(moves)s
+           AND account.account_type = 'asset_receivable'
+           AND %(money)s
+         GROUP BY line.move_id
+         UNION ALL
+        SELECT line.move_id, SUM(part.credit_amount_currency)
+          FROM account_move_line line
+          JOIN account_account account ON account.id = line.account_id
+          JOIN account_partial_reconcile part ON part.credit_move_id = line.id
+          JOIN account_move_line other ON other.id = part.debit_move_id
+          JOIN account_move money ON money.id = other.move_id
+         WHERE line.move_id IN %(moves)s
+           AND account.account_type = 'asset_receivable'
+           AND %(money)s
+         GROUP BY line.move_id
+        """,
+        moves=moves,
+        money=MONEY_MOVE,
+    )
+
+
 class AccountMove(models.Model):
     _inherit = "account.move"
 
@@ -35,35 +70,7 @@ class AccountMove(models.Model):
         )
         self.env["account.move.line"].flush_model(["move_id", "account_id"])
         self.flush_model(["origin_payment_id", "statement_line_id"])
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT line.move_id, SUM(part.debit_amount_currency)
-                  FROM account_move_line line
-                  JOIN account_account account ON account.id = line.account_id
-                  JOIN account_partial_reconcile part ON part.debit_move_id = line.id
-                  JOIN account_move_line other ON other.id = part.credit_move_id
-                  JOIN account_move money ON money.id = other.move_id
-                 WHERE line.move_id IN %(ids)s
-                   AND account.account_type = 'asset_receivable'
-                   AND %(money)s
-                 GROUP BY line.move_id
-                 UNION ALL
-                SELECT line.move_id, SUM(part.credit_amount_currency)
-                  FROM account_move_line line
-                  JOIN account_account account ON account.id = line.account_id
-                  JOIN account_partial_reconcile part ON part.credit_move_id = line.id
-                  JOIN account_move_line other ON other.id = part.debit_move_id
-                  JOIN account_move money ON money.id = other.move_id
-                 WHERE line.move_id IN %(ids)s
-                   AND account.account_type = 'asset_receivable'
-                   AND %(money)s
-                 GROUP BY line.move_id
-                """,
-                ids=ids,
-                money=MONEY_MOVE,
-            )
-        )
+        rows = self.env.execute_query(money_matched_sql(SQL("%s", ids)))
         matched = dict.fromkeys(ids, 0.0)
         for move_id, amount in rows:
             matched[move_id] += amount

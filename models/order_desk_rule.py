@@ -213,14 +213,14 @@ class OrderDeskRule(models.Model):
             lambda line: line.order_id.warehouse_id
         ).items():
             # One computation of free quantities per warehouse for every product of the batch.
-            products = wh_lines.product_id.with_context(warehouse_id=warehouse.id)
-            free = {product.id: product.free_qty for product in products}
+            free = wh_lines.product_id._desk_free_qty(warehouse)
             for order_lines in wh_lines.grouped("order_id").values():
                 # A confirmed order (re-lock after an unlock) counts what it already holds
                 # and what it already delivered.
                 needed = defaultdict(float)
                 own = defaultdict(float)
-                for line in order_lines:
+                # (A quotation has no stock moves yet: nothing to read.)
+                for line in order_lines.filtered(lambda ln: ln.state == "sale"):
                     own[line.product_id.id] += line._desk_own_reserved()
                 for line in order_lines:
                     product = line.product_id
@@ -409,19 +409,27 @@ class OrderDeskRule(models.Model):
         days = self.duplicate_days
         oldest = min(orders.mapped("date_order")) - timedelta(days=days)
         newest = max(orders.mapped("date_order")) + timedelta(days=days)
-        candidates = self.env["sale.order"].search(
+        # Searched and read in one query; the customers compared by their commercial
+        # partner (as the orders are grouped below).
+        candidates = self.env["sale.order"].search_fetch(
             [
                 ("company_id", "=", self.company_id.id),
-                ("partner_id", "child_of", orders.partner_id.commercial_partner_id.ids),
+                (
+                    "partner_id.commercial_partner_id",
+                    "in",
+                    orders.partner_id.commercial_partner_id.ids,
+                ),
                 ("state", "!=", "cancel"),
                 ("date_order", ">=", oldest),
                 ("date_order", "<=", newest),
-            ]
+            ],
+            ["name", "partner_id", "date_order", "client_order_ref"],
         )
         by_partner = candidates.grouped(lambda o: o.partner_id.commercial_partner_id)
-        # The lines of every candidate at once: which orders need them depends on the
-        # references, and reading them group by group would cost a query per customer.
-        self._product_lines(candidates).mapped("product_uom_qty")
+        # The lines of every candidate at once, as sums per product and unit: which orders
+        # need them depends on the references, and reading them group by group would cost
+        # a query per customer.
+        signatures = self._lines_signatures(candidates | orders)
         window = timedelta(days=days)
         for order in orders:
             others = by_partner.get(
@@ -446,9 +454,9 @@ class OrderDeskRule(models.Model):
                     {"orders": same_ref.mapped("name"), "ref": ref},
                 )
                 continue
-            signature = self._lines_signature(order)
+            signature = signatures[order.id]
             same_lines = signature and others.filtered(
-                lambda o, sig=signature: self._lines_signature(o) == sig
+                lambda o, sig=signature: signatures[o.id] == sig
             )
             if same_lines:
                 yield (
@@ -530,13 +538,23 @@ class OrderDeskRule(models.Model):
             )
 
     @api.model
-    def _lines_signature(self, order):
-        quantities = defaultdict(float)
-        for line in self._product_lines(order):
-            quantities[(line.product_id.id, line.product_uom_id.id)] += (
-                line.product_uom_qty
-            )
-        return frozenset(quantities.items())
+    def _lines_signatures(self, orders):
+        """``{order id: signature}``: the quantities of the product lines (as
+        ``_product_lines`` takes them) of each order of ``orders`` per product and unit, as
+        a frozenset; one grouped read."""
+        quantities = defaultdict(lambda: defaultdict(float))
+        for order, product, uom, quantity in self.env["sale.order.line"]._read_group(
+            [
+                ("order_id", "in", orders.ids),
+                ("display_type", "=", False),
+                ("product_id", "!=", False),
+                ("is_downpayment", "=", False),
+            ],
+            ["order_id", "product_id", "product_uom_id"],
+            ["product_uom_qty:sum"],
+        ):
+            quantities[order.id][(product.id, uom.id)] += quantity
+        return {order.id: frozenset(quantities[order.id].items()) for order in orders}
 
     # ------------------------------------------------------------------------------------------
     # Messages

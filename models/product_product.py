@@ -5,6 +5,7 @@ import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -72,27 +73,26 @@ class ProductProduct(models.Model):
                 )
             cr.cache["order_desk_stock_locks"] = held | set(todo)
         if locations:
+            # Found and locked in one statement.
             quants = (
                 self.env["stock.quant"]
                 .sudo()
-                .search(
+                ._search(
                     [
                         ("product_id", "in", self.ids),
                         ("location_id", "child_of", locations.ids),
                     ]
                 )
             )
-            if quants:
-                # Serialization failures here (a reservation made outside the desk
-                # meanwhile) are retried by Odoo's RPC layer: not logged as bad queries.
-                cr.execute(
-                    SQL(
-                        "SELECT id FROM stock_quant WHERE id IN %s ORDER BY id "
-                        "FOR UPDATE",
-                        tuple(quants.ids),
-                    ),
-                    log_exceptions=False,
-                )
+            # Serialization failures here (a reservation made outside the desk meanwhile)
+            # are retried by Odoo's RPC layer: not logged as bad queries.
+            cr.execute(
+                SQL(
+                    "SELECT id FROM stock_quant WHERE id IN %s ORDER BY id FOR UPDATE",
+                    quants.subselect(),
+                ),
+                log_exceptions=False,
+            )
 
     @api.model
     def _desk_stock_lock_release(self, cr):
@@ -173,6 +173,30 @@ class ProductProduct(models.Model):
             }
             for product in products
         }
+
+    @api.private
+    def _desk_free_qty(self, warehouse):
+        """``{product_id: free quantity}`` of the products of ``self`` in ``warehouse``: what
+        Odoo's ``free_qty`` gives in the warehouse's context (on hand less reserved, in the
+        product's unit), in one grouped read of the quants, without the incoming and
+        outgoing moves that ``free_qty``'s computation also reads."""
+        products = self.with_context(warehouse_id=warehouse.id)
+        quant_domain = Domain.AND(
+            [products._get_domain_locations()[0], [("product_id", "in", self.ids)]]
+        )
+        groups = (
+            self.env["stock.quant"]
+            .with_context(active_test=False)
+            ._read_group(
+                quant_domain,
+                ["product_id"],
+                ["quantity:sum", "reserved_quantity:sum"],
+            )
+        )
+        free = {product.id: 0.0 for product in self}
+        for product, quantity, reserved in groups:
+            free[product.id] = product.uom_id.round(quantity - reserved)
+        return free
 
     @api.model
     def _desk_incoming_domain(self, warehouse):

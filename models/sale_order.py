@@ -1173,8 +1173,17 @@ class SaleOrder(models.Model):
         """
         if not self:
             return self.env["order.desk.exception"]
-        rules = self.env["order.desk.rule"].search(
-            [("company_id", "in", self.company_id.ids)], order="sequence, id"
+        # Searched and read in one query: the fields the evaluation reads.
+        rules = self.env["order.desk.rule"].search_fetch(
+            [("company_id", "in", self.company_id.ids)],
+            [
+                "company_id",
+                "check_type",
+                "severity",
+                "tolerance_percent",
+                "duplicate_days",
+            ],
+            order="sequence, id",
         )
         failures = rules._evaluate(self)
         # sudo: exceptions are the server's verdict on the orders, which the caller was allowed
@@ -1251,21 +1260,25 @@ class SaleOrder(models.Model):
             order_desk_defer_reservation=DEFER_RESERVATION
         ).action_confirm()
         if auto:
-            self._desk_log(
-                lambda order: order.env._(
+
+            def approved(order):
+                return order.env._(
                     "Approved automatically: the checks found no exception."
                 )
-            )
-        else:
-            self._desk_log(
-                lambda order: order.env._(
-                    "Approved by %(user)s.", user=self.env.user.name
-                )
-            )
-        self._desk_lock()
 
-    def _desk_lock(self):
-        """Lock confirmed orders (Odoo's lock and the desk's) and reserve their stock."""
+        else:
+
+            def approved(order):
+                return order.env._("Approved by %(user)s.", user=self.env.user.name)
+
+        # One note says both: approved, then locked and reserved.
+        self._desk_lock(approved)
+
+    def _desk_lock(self, reason=None):
+        """Lock confirmed orders (Odoo's lock and the desk's) and reserve their stock.
+
+        ``reason(order)``, when given, is the text that comes first in the note logged
+        on each order (the approval that locks them)."""
         self.filtered(lambda o: not o.locked).action_lock()
         self._desk_write(
             {
@@ -1279,7 +1292,12 @@ class SaleOrder(models.Model):
         # A re-locked order may already be prepared or partly shipped: follow its deliveries.
         self.env.add_to_compute(self._fields["desk_state"], self)
         self._desk_log(
-            lambda order: order.env._("Locked and stock reserved by the Order Desk.")
+            lambda order: " ".join(
+                [
+                    *([reason(order)] if reason else []),
+                    order.env._("Locked and stock reserved by the Order Desk."),
+                ]
+            )
         )
 
     def _desk_set_deadline(self):

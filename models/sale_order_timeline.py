@@ -3,8 +3,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL, float_compare
-from odoo.tools.sql import column_exists, create_column
 
+from .account_move import MONEY_MOVE
 from .sale_order import SaleOrder as DeskSaleOrder
 
 _logger = logging.getLogger(__name__)
@@ -30,7 +30,8 @@ KPI_SYSTEM_FIELDS = (
 
 # The computed ones among them, with their column type: created before Odoo's own schema update
 # so that installing or upgrading does not recompute them record by record on a live database
-# (the install hook and the migration fill them in SQL).
+# (hooks.PRE_INIT_COLUMNS, the pre-init hook and the 19.0.1.2.0 pre-migration create them;
+# _desk_init_timeline fills them in SQL).
 KPI_COMPUTED_COLUMNS = {
     "desk_ready_date": "timestamp",
     "desk_first_shipped_date": "timestamp",
@@ -43,6 +44,11 @@ KPI_COMPUTED_COLUMNS = {
     "desk_invoiced_date": "date",
     "desk_paid_date": "date",
 }
+
+# Created with them: the received date too, so that existing orders keep it empty (the
+# timeline's fill gives them their creation date) instead of the install's moment, which
+# Odoo would write as the field's default into every existing row.
+KPI_PRE_INIT_COLUMNS = {"desk_received_date": "timestamp", **KPI_COMPUTED_COLUMNS}
 
 # Customer deliveries that count for the timeline: done, to a customer location, not a return.
 CUSTOMER_DELIVERIES = """
@@ -184,18 +190,6 @@ class SaleOrder(models.Model):
     desk_unlock_count = fields.Integer(
         string="Unlocks", default=0, readonly=True, copy=False, groups="base.group_user"
     )
-
-    def _auto_init(self):
-        # The received date too: created with the others, existing orders keep it empty
-        # (the install hook gives them their creation date) instead of the install's moment,
-        # which Odoo would write as the field's default into every existing row.
-        for name, column_type in {
-            "desk_received_date": "timestamp",
-            **KPI_COMPUTED_COLUMNS,
-        }.items():
-            if not column_exists(self.env.cr, self._table, name):
-                create_column(self.env.cr, self._table, name, column_type)
-        return super()._auto_init()
 
     @api.depends(
         "desk_shipping_state",
@@ -665,10 +659,10 @@ class SaleOrder(models.Model):
                         ON partial.debit_move_id = receivable.id
                       JOIN account_move_line counterpart
                         ON counterpart.id = partial.credit_move_id
+                      JOIN account_move money ON money.id = counterpart.move_id
                      WHERE receivable.display_type = 'payment_term'
                        AND receivable.move_id IN (SELECT id FROM invoices)
-                       AND (counterpart.payment_id IS NOT NULL
-                            OR counterpart.statement_line_id IS NOT NULL)
+                       AND %(money)s
                   GROUP BY receivable.move_id
                 )
                 UPDATE sale_order so
@@ -684,7 +678,8 @@ class SaleOrder(models.Model):
                       GROUP BY invoices.order_id) facts
                  WHERE facts.order_id = so.id
                    AND so.desk_invoiced_date IS NULL
-                """
+                """,
+                money=MONEY_MOVE,
             )
         )
 

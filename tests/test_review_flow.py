@@ -34,6 +34,12 @@ class TestReviewFlow(OrderDeskCase):
         self.assertEqual(order.desk_approved_user_id, self.manager)
         self.assertTrue(order.picking_ids, "confirmation created the delivery")
         self.assertIn("Approved by", self._last_note(order))
+        # One note says it all: approved, locked and reserved.
+        notes = order.message_ids.filtered(
+            lambda m: "Approved by" in m.body or "Locked and stock" in m.body
+        )
+        self.assertEqual(len(notes), 1)
+        self.assertIn("Locked and stock reserved by the Order Desk.", notes.body)
 
     def test_blocking_exception_stops_approval(self):
         order = self._order(payment_term_id=False)

@@ -14,10 +14,15 @@ class TestSingleOrderQueries(OrderDeskCase):
     order against Odoo's plain confirmation (which reserves too) of the same order on a
     company without desk approval, each with a cold cache as in two RPC calls.
 
-    The target is 1.2 times; today the checks run twice (on submission, and again on
-    approval, since stock, credit and duplicates may have changed meanwhile), which
-    alone costs about 30 queries: the bound below holds what is reached (1.53 times)
-    so that it cannot grow unnoticed."""
+    The target is 1.2 times; reached: 139 queries against 99 (1.40 times; 152, 1.54
+    times, before). What is left is the work itself: the submission reads the order, its
+    lines, customer and products cold and runs eight checks (28 queries, a third of a
+    plain confirmation); the approval is a plain confirmation plus the checks that
+    must run again because their inputs lie outside the order (stock, credit, duplicates,
+    price list: about 12 queries of their own) and the stock lock. Skipping the checks of
+    the order's own data on approval saves nothing (the confirmation reads the same
+    records), and even an approval without any check would leave 1.38 times. The bound
+    below holds what is reached so that it cannot grow unnoticed."""
 
     @classmethod
     def setUpClass(cls):
@@ -83,7 +88,7 @@ class TestSingleOrderQueries(OrderDeskCase):
         self.assertEqual(order.picking_ids.move_ids.mapped("state"), ["assigned"] * 2)
         return queries
 
-    def test_one_order_costs_at_most_1_2_times_a_plain_confirmation(self):
+    def test_one_order_costs_at_most_1_41_times_a_plain_confirmation(self):
         self._plain("warm-up plain")
         self._desk("warm-up desk")
         plain = self._plain("plain")
@@ -94,4 +99,4 @@ class TestSingleOrderQueries(OrderDeskCase):
             plain,
             desk / plain,
         )
-        self.assertLessEqual(desk, 1.55 * plain, f"desk {desk}, plain {plain}")
+        self.assertLessEqual(desk, 1.41 * plain, f"desk {desk}, plain {plain}")
