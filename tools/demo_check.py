@@ -76,6 +76,15 @@ for xmlid in (
 blocking = demo("sale_order_review_blocking_demo")
 check(blocking.desk_has_blocking_exception, "the blocking order has no blocking check")
 
+# The demo's review is the demo users' work: the KPIs by clerk name people, not OdooBot.
+approved = demo("sale_order_approved_demo")
+check(
+    approved.desk_submitted_user_id == demo("user_clerk_demo")
+    and approved.desk_approved_user_id == demo("user_manager_demo"),
+    f"the approved order was submitted by {approved.desk_submitted_user_id.name} and "
+    f"approved by {approved.desk_approved_user_id.name}, not the demo clerk and manager",
+)
+
 # Dates that tell a story in order: ordered, shipped, delivered.
 delivered = demo("sale_order_delivered_demo")
 delivery = delivered.picking_ids.filtered(lambda p: p.state == "done")
