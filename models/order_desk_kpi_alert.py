@@ -40,7 +40,7 @@ class OrderDeskKpiAlert(models.Model):
 
     _name = "order.desk.kpi.alert"
     _description = "Order Desk KPI Alert"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "order.desk.field.guard"]
     _order = "date_from desc, id desc"
     _check_company_auto = True
 

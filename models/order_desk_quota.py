@@ -29,6 +29,7 @@ class OrderDeskQuota(models.Model):
 
     _name = "order.desk.quota"
     _description = "Order Desk Customer Quota"
+    _inherit = ["order.desk.field.guard"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
 

@@ -9,6 +9,7 @@ RETURN_OUTCOMES = [
 class OrderDeskReturnReason(models.Model):
     _name = "order.desk.return.reason"
     _description = "Order Desk Return Reason"
+    _inherit = ["order.desk.field.guard"]
     _order = "sequence, id"
 
     name = fields.Char(required=True, translate=True)

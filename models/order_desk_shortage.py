@@ -17,7 +17,7 @@ class OrderDeskShortage(models.Model):
 
     _name = "order.desk.shortage"
     _description = "Order Desk Shortage Warning"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "order.desk.field.guard"]
     _order = "date_short, qty_short desc, id"
     _check_company_auto = True
     _rec_name = "product_id"

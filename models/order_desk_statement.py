@@ -697,19 +697,23 @@ class OrderDeskStatement(models.Model):
             }
         # A statement's creation and its figures show in its own fields: no chatter
         # message, follower or tracking per statement (a thousand customers would get a
-        # thousand messages).
-        created = self.with_context(
-            tracking_disable=True, mail_create_nolog=True
-        ).create(
-            [
-                {
-                    "partner_id": partner_id,
-                    "company_id": company.id,
-                    "date_from": date_from,
-                    "date_to": date_to,
-                }
-                for partner_id in todo_ids - set(drafts.partner_id.ids)
-            ]
+        # thousand messages). sudo: the customer, company and period of a statement are
+        # system fields (read-only), set here by the generation the caller was allowed to
+        # run (see the wizard's and the scheduler's checks).
+        created = (
+            self.sudo()
+            .with_context(tracking_disable=True, mail_create_nolog=True)
+            .create(
+                [
+                    {
+                        "partner_id": partner_id,
+                        "company_id": company.id,
+                        "date_from": date_from,
+                        "date_to": date_to,
+                    }
+                    for partner_id in todo_ids - set(drafts.partner_id.ids)
+                ]
+            )
         )
         statements = (drafts | created).with_env(self.env)
         self._desk_write_figures(statements, figures_by_partner, company.currency_id)
@@ -1237,6 +1241,7 @@ class OrderDeskStatement(models.Model):
 class OrderDeskStatementLine(models.Model):
     _name = "order.desk.statement.line"
     _description = "Customer Statement Line"
+    _inherit = ["order.desk.field.guard"]
     _order = "statement_id, sequence, id"
     _check_company_auto = True
 

@@ -11,6 +11,7 @@ class OrderDeskTrackingNumber(models.Model):
 
     _name = "order.desk.tracking.number"
     _description = "Order Desk Tracking Number"
+    _inherit = ["order.desk.field.guard"]
     _order = "picking_id, id"
     _check_company_auto = True
 

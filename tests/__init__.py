@@ -39,3 +39,4 @@ from . import test_kpi
 from . import test_install
 from . import test_single_order
 from . import test_matching_chunks
+from . import test_derived_guard

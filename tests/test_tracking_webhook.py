@@ -209,8 +209,10 @@ class TestTrackingWebhook(HttpCase, OrderDeskCase):
             token=self.other_carrier.sudo().desk_webhook_token,
             carrier=self.other_carrier,
         )
-        self.assertEqual(response.json()["new"], 2)
-        self.assertEqual(len(self.other_picking.desk_tracking_event_ids), 2)
+        # (That delivery has not left yet: the carrier's "delivered" is refused.)
+        self.assertEqual(response.json()["new"], 1)
+        self.assertIn("has not left yet", response.json()["errors"][0]["error"])
+        self.assertEqual(len(self.other_picking.desk_tracking_event_ids), 1)
         self.assertFalse(self.picking.desk_tracking_event_ids)
 
     def test_token_is_for_managers_only(self):
