@@ -40,3 +40,4 @@ from . import test_install
 from . import test_single_order
 from . import test_matching_chunks
 from . import test_derived_guard
+from . import test_attack_findings
