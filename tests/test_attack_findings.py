@@ -136,7 +136,7 @@ class TestAttackFindings(RpcCaseMixin, HttpCase, OrderDeskCase):
     # F5 -------------------------------------------------------------------------------------
     def test_f5_marks_of_reshipments_are_not_given_by_callers(self):
         order, picking = self._shipped(qty=2, ref="F5-1")
-        incident = self._incident(picking, 1.0)
+        incident = self._incident(picking, 2.0)
         incident.with_user(self.clerk).action_resolve()
         reship_move = incident.new_picking_ids.move_ids
         out_type = self.warehouse.out_type_id
@@ -176,10 +176,14 @@ class TestAttackFindings(RpcCaseMixin, HttpCase, OrderDeskCase):
             ),
             1,
         )
-        # Odoo's own flows carry the mark: a backorder of the reshipment.
+        # Odoo's own flows carry the mark: a backorder of the reshipment, made by the
+        # warehouse user.
         reship = incident.new_picking_ids
-        self._validate(reship.with_user(self.stocker), {self.product: 0.0})
+        self._validate(reship.with_user(self.stocker), {self.product: 1.0})
         self.assertEqual(reship.state, "done")
+        backorder = reship.backorder_ids
+        self.assertEqual(backorder.move_ids.desk_incident_id, incident)
+        self.assertEqual(order.order_line.qty_delivered, 2.0)
 
     # F6 -------------------------------------------------------------------------------------
     def test_f6_locked_orders_take_no_line_whatever_its_flags(self):
