@@ -62,9 +62,10 @@ class OrderDeskDocumentMixin(models.AbstractModel):
     def _desk_complete_create_vals(self, vals_list):
         # The reference is drawn after the caller's values were checked: it is a system
         # field (read-only), which the caller cannot choose.
-        super()._desk_complete_create_vals(vals_list)
+        vals_list = super()._desk_complete_create_vals(vals_list)
         if self._desk_sequence_code:
             self._desk_assign_names(vals_list)
+        return vals_list
 
     @api.model
     def _desk_assign_names(self, vals_list):

@@ -155,7 +155,8 @@ class OrderDeskFieldGuard(models.AbstractModel):
     def _desk_complete_create_vals(self, vals_list):
         """Hook: set the system fields the model's own code fills at creation (a reference
         drawn from a sequence), after the caller's values were checked. ``vals_list`` is
-        changed in place."""
+        changed in place, and returned."""
+        return vals_list
 
     # ------------------------------------------------------------------------------------------
     # Guards

@@ -281,7 +281,9 @@ class TestAttackFindings(RpcCaseMixin, HttpCase, OrderDeskCase):
             {"product_id": True},
             {"quotas": [False, {"quota_id": False}]},
         ):
-            exception.sudo().write({"message_code": "stock_short", "message_args": args})
+            exception.sudo().write(
+                {"message_code": "stock_short", "message_args": args}
+            )
             exception.invalidate_recordset(["message"])
             self.assertTrue(exception.with_user(self.manager).message)
             order.invalidate_recordset()
@@ -300,7 +302,11 @@ class TestAttackFindings(RpcCaseMixin, HttpCase, OrderDeskCase):
         for date in ("1999-01-01 00:00:00", "0001-01-01 00:00:00"):
             with self.subTest(date=date), self.assertRaises(ValidationError):
                 Event.create(
-                    {"picking_id": picking.id, "event_date": date, "status": "in_transit"}
+                    {
+                        "picking_id": picking.id,
+                        "event_date": date,
+                        "status": "in_transit",
+                    }
                 )
         for text in ("2000-01-01 00:00+23:59", "2000-01-01 00:00+08:00"):
             with self.subTest(text=text), self.assertRaises(ValidationError):
@@ -345,10 +351,13 @@ class TestAttackFindings(RpcCaseMixin, HttpCase, OrderDeskCase):
     # F15 ------------------------------------------------------------------------------------
     def test_f15_tile_days_are_bounded_and_its_role_is_fixed(self):
         tile = self.env["order.desk.overview.tile"].search([], limit=1)
-        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
-            with self.env.cr.savepoint():
-                tile.with_user(self.manager).write({"threshold_days": 1000000})
-                tile.flush_recordset()
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(IntegrityError),
+            self.env.cr.savepoint(),
+        ):
+            tile.with_user(self.manager).write({"threshold_days": 1000000})
+            tile.flush_recordset()
         tile.invalidate_recordset()
         self.env["order.desk.overview.tile"].with_user(self.manager).search_read([])
         role = tile.role

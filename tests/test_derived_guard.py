@@ -338,7 +338,11 @@ class TestDerivedGuard(GuardCase):
                 default_desk_previous_promised_date="2020-01-01 00:00:00",
             )
             .create(
-                {"order_id": order.id, "product_id": self.product.id, "product_uom_qty": 1}
+                {
+                    "order_id": order.id,
+                    "product_id": self.product.id,
+                    "product_uom_qty": 1,
+                }
             )
         )
         self.assertFalse(line.desk_promised_date)
@@ -488,9 +492,7 @@ class TestDerivedGuardOverRpc(RpcCaseMixin, HttpCase, GuardCase):
         )
         self.assertFalse(error, message)
         self.assertFalse(
-            self.env["order.desk.allocation"].search(
-                [("applied_user_id", "!=", False)]
-            )
+            self.env["order.desk.allocation"].search([("applied_user_id", "!=", False)])
         )
 
     def test_reservation_deadline_is_set_by_lock_and_reserve_only(self):
