@@ -1,9 +1,12 @@
+import importlib.util
+import pathlib
+
 from psycopg2 import IntegrityError
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from .common import OrderDeskCase
 from .rpc import RpcCaseMixin
@@ -366,6 +369,34 @@ class TestAttackFindings(RpcCaseMixin, HttpCase, OrderDeskCase):
                 {"role": "accountant" if role != "accountant" else "clerk"}
             )
         self.assertEqual(tile.role, role)
+
+    def test_f15_upgrade_brings_days_back_within_bounds(self):
+        """The 19.0.1.2.0 pre-migration script, as Odoo runs it before the bounds exist."""
+        tile = self.env["order.desk.overview.tile"].search([], limit=1)
+        self.env.cr.execute(
+            "SELECT conname FROM pg_constraint WHERE conname LIKE %s",
+            ["order_desk_overview_tile%threshold_days%"],
+        )
+        for (name,) in self.env.cr.fetchall():
+            self.env.cr.execute(
+                SQL(
+                    "ALTER TABLE order_desk_overview_tile DROP CONSTRAINT %s",
+                    SQL.identifier(name),
+                )
+            )
+        self.env.cr.execute(
+            "UPDATE order_desk_overview_tile SET threshold_days = 1000000 WHERE id = %s",
+            [tile.id],
+        )
+        path = pathlib.Path(__file__).parent.parent / (
+            "migrations/19.0.1.2.0/pre-10_day_limits.py"
+        )
+        spec = importlib.util.spec_from_file_location("pre_10_day_limits", path)
+        script = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(script)
+        script.migrate(self.env.cr, "19.0.1.1.0")
+        tile.invalidate_recordset()
+        self.assertEqual(tile.threshold_days, 3650)
 
     # F18 ------------------------------------------------------------------------------------
     def test_f18_done_returns_portal_responsibles_and_the_token(self):

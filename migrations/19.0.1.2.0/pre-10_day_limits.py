@@ -1,4 +1,5 @@
 from odoo.tools import SQL
+from odoo.tools.sql import column_exists
 
 # Numbers of days and the column that holds them, bounded by 19.0.1.2.0 (at most ten
 # years: beyond, they only overflow the date arithmetic of whoever reads them).
@@ -22,6 +23,9 @@ def migrate(cr, version):
         return
     for table, columns in DAY_COLUMNS.items():
         for column in columns:
+            if not column_exists(cr, table, column):
+                # Added by 19.0.1.2.0 itself (after this script): nothing to bring back.
+                continue
             cr.execute(
                 SQL(
                     "UPDATE %(table)s SET %(column)s = 3650 WHERE %(column)s > 3650",
