@@ -180,6 +180,30 @@ class TestTrackingWebhook(HttpCase, OrderDeskCase):
             ],
         )
 
+    def test_dates_floor_at_2000_and_delivered_is_set_once(self):
+        """F13 over the webhook: no offset beyond a real time zone, no time before 2000
+        once in UTC; a later "delivered" does not move the delivered date."""
+        events = [
+            ("2000-01-01 00:00+23:59", "in_transit"),
+            ("2000-01-01 00:00+08:00", "in_transit"),
+            ("2026-11-19 08:00", "delivered"),
+            ("2026-11-20 08:00", "delivered"),
+        ]
+        response = self._post(
+            {
+                "timezone": "UTC",
+                "events": [
+                    {"tracking_ref": "OD-1", "time": time, "status": status}
+                    for time, status in events
+                ],
+            }
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        body = response.json()
+        self.assertEqual(body["new"], 2)
+        self.assertEqual([e["index"] for e in body["errors"]], [0, 1])
+        self.assertEqual(self.picking.desk_delivered_date, datetime(2026, 11, 19, 8, 0))
+
     def test_other_company_delivery_is_unknown(self):
         response = self._post(
             {
