@@ -2,7 +2,8 @@ from odoo import fields, models
 
 
 class AccountMoveLine(models.Model):
-    _inherit = "account.move.line"
+    _name = "account.move.line"
+    _inherit = ["account.move.line", "order.desk.field.guard"]
 
     # Set when a statement that accounts for this item is confirmed or closed: an item
     # without it, dated before a later statement, is a late entry of that statement.

@@ -49,17 +49,6 @@ OPEN_DESK_STATES = ("approved", "locked", "ready")
 RANK_ORDER = {"a": 0, "b": 1, "c": 2}
 SETTLEMENT_ORDER = {"paid": 0, "credit": 1, "over": 2}
 
-# Written by the run's own actions only (as the system). The lines guard themselves (only
-# their allocated quantity changes, by a manager, on a proposal).
-SYSTEM_FIELDS = {
-    "state",
-    "proposed_date",
-    "proposed_user_id",
-    "applied_date",
-    "applied_user_id",
-    "receipt_ids",
-    "supply_ids",
-}
 # What the run is about: set while it is a draft.
 PARAMETER_FIELDS = {
     "company_id",
@@ -85,6 +74,9 @@ class OrderDeskAllocation(models.Model):
     _order = "id desc"
     _check_company_auto = True
     _desk_sequence_code = "order.desk.allocation"
+    # The form edits the allocated quantity of a proposal's lines through them: the lines
+    # guard themselves (only that quantity, by a manager, on a proposal).
+    _desk_writable_fields = frozenset({"line_ids"})
 
     name = fields.Char(
         string="Reference",
@@ -256,34 +248,7 @@ class OrderDeskAllocation(models.Model):
                     )
                 )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not self.env.su:
-            for vals in vals_list:
-                forged = (SYSTEM_FIELDS - {"state"}) & set(vals)
-                if forged or vals.get("state", "draft") != "draft":
-                    raise UserError(
-                        self.env._(
-                            "An allocation starts as a draft; its proposal, status and "
-                            "results come from its buttons."
-                        )
-                    )
-        self._desk_assign_names(vals_list)
-        return super().create(vals_list)
-
     def write(self, vals):
-        if not self.env.su:
-            forged = SYSTEM_FIELDS & set(vals)
-            if forged:
-                raise UserError(
-                    self.env._(
-                        "%(field)s of an allocation changes through its buttons only "
-                        "(Propose, Apply, Cancel).",
-                        field=self._fields[sorted(forged)[0]]._description_string(
-                            self.env
-                        ),
-                    )
-                )
         if PARAMETER_FIELDS & set(vals):
             self._desk_ensure_draft()
         return super().write(vals)

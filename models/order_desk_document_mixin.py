@@ -59,6 +59,15 @@ class OrderDeskDocumentMixin(models.AbstractModel):
         return [sequence.get_next_char(number) for (number,) in self.env.cr.fetchall()]
 
     @api.model
+    def _desk_complete_create_vals(self, vals_list):
+        # The reference is drawn after the caller's values were checked: it is a system
+        # field (read-only), which the caller cannot choose.
+        vals_list = super()._desk_complete_create_vals(vals_list)
+        if self._desk_sequence_code:
+            self._desk_assign_names(vals_list)
+        return vals_list
+
+    @api.model
     def _desk_assign_names(self, vals_list):
         """Give each of ``vals_list`` without a reference the next one."""
         unnamed = [

@@ -6,6 +6,9 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 MANAGER_GROUP = "order_desk.group_order_desk_manager"
 
+# The addon whose fields the guard derives its system fields from.
+ADDON = "order_desk"
+
 # Beyond this no quantity or amount is real, and Odoo's rounding of a float overflows long
 # before the largest float: such values are refused as input instead.
 MAX_NUMBER = 1e15
@@ -84,16 +87,28 @@ class OrderDeskFieldGuard(models.AbstractModel):
     """Fields nobody sets but the system or a manager, and the input every desk record
     refuses, checked in ``create`` and ``write`` for every caller (form, import, RPC).
 
-    A model lists its guarded fields in two class attributes:
+    Odoo's ``readonly`` is a property of the views only: ``create`` and ``write`` accept
+    read-only fields, stored computed and related fields included (a written computed value
+    stays until its dependencies change). So the guard derives its list from the fields
+    themselves: on a model that inherits it, **every stored field the addon declares that is
+    computed (not ``readonly=False``), related, or ``readonly=True``** is a system field,
+    a new field included, unless the model lists it in ``_desk_writable_fields`` with the
+    reason a user writes it. Besides, a model lists:
 
-    - ``_desk_system_fields``: who/when audit fields, statuses, decisions and marks that
-      only the records' own actions write. An action checks who calls it, then writes them
-      with ``sudo()``; any other caller is refused. On ``create`` they may only be absent,
-      empty or their default, and a default from the context or from ``ir.default`` does not
-      reach them: what the code says is kept.
+    - ``_desk_system_fields``: more fields only the records' own actions write (who/when
+      audit fields, statuses, decisions and marks that are editable computes or plain).
     - ``_desk_manager_fields``: decisions an Order Desk manager takes by setting a field.
+    - ``_desk_fixed_fields``: what a record belongs to (the record it hangs from), fixed
+      once created. On the models the addon defines, the record's company is fixed too,
+      whichever field changes it (see ``_desk_company_is_fixed``).
 
-    The superuser (the actions after their check, the scheduler, the webhook) passes.
+    An action checks who calls it, then writes system fields with ``sudo()``; any other
+    caller is refused. On ``create`` they may only be absent, empty or their default; a
+    default from the context or from ``ir.default`` does not reach them (``default_get``):
+    what the code says is kept, and computed ones are computed. A ``write`` that leaves a
+    manager's or a fixed value as it is passes (a form or an import sending the same value
+    decides nothing); system fields are refused whatever the value. The superuser (the
+    actions after their check, the scheduler, the webhook) passes.
     Text with a NUL character and numbers that are not finite or beyond ``MAX_NUMBER`` are
     refused for everybody (PostgreSQL and Odoo's rounding would fail on them).
     """
@@ -103,72 +118,182 @@ class OrderDeskFieldGuard(models.AbstractModel):
 
     _desk_system_fields = frozenset()
     _desk_manager_fields = frozenset()
-    # Models whose records Odoo copies as any user with the guarded fields (stock moves
-    # along their route) check writes only.
-    _desk_guard_create = True
+    _desk_writable_fields = frozenset()
+    _desk_fixed_fields = frozenset()
+
+    @api.model
+    def default_get(self, fields):
+        defaults = super().default_get(fields)
+        if self.env.su:
+            return defaults
+        # A default from the context (``default_<field>``, which any RPC caller sends) or
+        # from ir.default never reaches a guarded field: the code's own default does.
+        for name in self._desk_refused_fields() & defaults.keys():
+            field = self._fields[name]
+            if field.default:
+                defaults[name] = self._desk_code_default(field)
+            else:
+                del defaults[name]
+        return defaults
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             self._desk_check_input(vals)
-        pinned = []
-        if self._desk_guard_create:
-            pinned = self._desk_guard_create_vals(vals_list)
-        records = super().create(vals_list)
-        # A computed field pinned to its default would not be computed at creation (a value
-        # given to create protects it): its compute decides, as for any other record.
-        for name in pinned:
-            field = self._fields[name]
-            if field.compute and field.store:
-                self.env.add_to_compute(field, records)
-        return records
+        if not self.env.su:
+            self._desk_guard_create_vals(vals_list)
+        self._desk_complete_create_vals(vals_list)
+        return super().create(vals_list)
 
     def write(self, vals):
         self._desk_check_input(vals)
+        if self.env.su or not self:
+            return super().write(vals)
         self._desk_guard_write_vals(vals)
-        return super().write(vals)
+        companies = self._desk_company_is_fixed() and {
+            record.id: record.company_id for record in self
+        }
+        result = super().write(vals)
+        if companies:
+            moved = self.filtered(lambda r: r.company_id != companies[r.id])
+            if moved:
+                raise UserError(
+                    self.env._(
+                        "%(record)s stays in its company %(company)s: records do not "
+                        "move between companies (%(model)s).",
+                        record=moved[0].display_name,
+                        company=companies[moved[0].id].name,
+                        model=self._description,
+                    )
+                )
+        return result
+
+    @api.model
+    def _desk_complete_create_vals(self, vals_list):
+        """Hook: set the system fields the model's own code fills at creation (a reference
+        drawn from a sequence), after the caller's values were checked. ``vals_list`` is
+        changed in place, and returned."""
+        return vals_list
 
     # ------------------------------------------------------------------------------------------
     # Guards
     # ------------------------------------------------------------------------------------------
+    @api.model
+    def _desk_derived_system_fields(self):
+        """The stored fields this addon declares on the model that no view lets anybody
+        edit (computed, related or read-only), less ``_desk_writable_fields``: computed
+        once per model. Wizards are left out: a wizard's record is its creator's own and
+        its read-only fields are the answer shown to them."""
+        cls = type(self)
+        derived = cls.__dict__.get("_desk_derived_fields_cache")
+        if derived is None:
+            derived = frozenset()
+            if not self._transient and not self._abstract:
+                derived = frozenset(
+                    name
+                    for name, field in self._fields.items()
+                    if ADDON in field._modules
+                    and name not in models.MAGIC_COLUMNS
+                    and field.store
+                    and not field.inherited
+                    and field.readonly
+                ) - (self._desk_writable_fields | self._desk_manager_fields)
+            cls._desk_derived_fields_cache = derived
+        return derived
+
+    @api.model
+    def _desk_guarded_system_fields(self):
+        """Every field only the system writes: the declared and the derived ones."""
+        return self._desk_system_fields | self._desk_derived_system_fields()
+
+    @api.model
+    def _desk_refused_fields(self):
+        """The guarded fields the current (non-superuser) caller may not set."""
+        refused = self._desk_guarded_system_fields()
+        if self._desk_manager_fields and not self._desk_is_manager():
+            refused |= self._desk_manager_fields
+        return refused
+
+    @api.model
+    def _desk_company_is_fixed(self):
+        """Whether records of this model keep their company: on the models this addon
+        defines, a stored company field never changes after creation, whichever field
+        changes it (the company itself, or the record it follows)."""
+        field = self._fields.get("company_id")
+        return bool(
+            field
+            and field.store
+            and not self._transient
+            and self._original_module == ADDON
+        )
+
     def _desk_is_manager(self):
         return self.env.su or self.env.user.has_group(MANAGER_GROUP)
 
+    def _desk_allowed_create_fields(self, vals):
+        """Hook: the guarded fields that ``vals`` may carry although the caller is not the
+        superuser, because Odoo's own flow made them (a stock move split from a marked
+        one). Nothing by default."""
+        return frozenset()
+
     def _desk_guard_write_vals(self, vals):
-        if self.env.su:
-            return
-        system = sorted(self._desk_system_fields & vals.keys())
+        system = sorted(self._desk_guarded_system_fields() & vals.keys())
         if system:
             raise UserError(self._desk_system_field_message(system[0]))
-        manager = sorted(self._desk_manager_fields & vals.keys())
-        if manager and not self._desk_is_manager():
-            raise AccessError(self._desk_manager_field_message(manager[0]))
+        fixed = sorted(
+            name
+            for name in self._desk_fixed_fields & vals.keys()
+            if self._desk_changes(name, vals[name])
+        )
+        if fixed:
+            raise UserError(self._desk_fixed_field_message(fixed[0]))
+        if self._desk_manager_fields and not self._desk_is_manager():
+            manager = sorted(
+                name
+                for name in self._desk_manager_fields & vals.keys()
+                if self._desk_changes(name, vals[name])
+            )
+            if manager:
+                raise AccessError(self._desk_manager_field_message(manager[0]))
+
+    def _desk_changes(self, name, value):
+        """Whether writing ``value`` in field ``name`` changes a record of ``self``."""
+        field = self._fields[name]
+        if field.type in ("one2many", "many2many"):
+            return bool(value)
+        for record in self:
+            try:
+                if field.convert_to_cache(value, record) != field.convert_to_cache(
+                    record[name], record
+                ):
+                    return True
+            except (TypeError, ValueError):
+                return True
+        return False
 
     def _desk_guard_create_vals(self, vals_list):
-        """Refuse guarded values the caller may not give, and pin the guarded fields the
-        caller leaves out to their default (``vals_list`` is changed in place). Returns the
-        names of the pinned fields."""
-        if self.env.su:
-            return []
-        guarded = [
-            (name, UserError, self._desk_system_field_message)
-            for name in sorted(self._desk_system_fields)
-        ]
-        if self._desk_manager_fields and not self._desk_is_manager():
-            guarded += [
-                (name, AccessError, self._desk_manager_field_message)
-                for name in sorted(self._desk_manager_fields)
-            ]
-        for name, error, message in guarded:
-            field = self._fields[name]
-            default = self._desk_code_default(field)
-            for vals in vals_list:
-                if name in vals and not self._desk_is_default(
-                    field, vals[name], default
+        """Refuse guarded values the caller may not give; guarded computed fields given
+        their default are left to their compute (``vals_list`` is changed in place)."""
+        system = self._desk_guarded_system_fields()
+        manager = (
+            self._desk_manager_fields if not self._desk_is_manager() else frozenset()
+        )
+        for vals in vals_list:
+            given = (system | manager) & vals.keys()
+            if not given:
+                continue
+            allowed = self._desk_allowed_create_fields(vals)
+            for name in sorted(given - allowed):
+                field = self._fields[name]
+                if not self._desk_is_default(
+                    field, vals[name], self._desk_code_default(field)
                 ):
-                    raise error(message(name))
-                vals[name] = default
-        return [name for name, _error, _message in guarded]
+                    if name in system:
+                        raise UserError(self._desk_system_field_message(name))
+                    raise AccessError(self._desk_manager_field_message(name))
+                if field.compute and field.store:
+                    # Given as empty: computed as for any other record.
+                    del vals[name]
 
     def _desk_code_default(self, field):
         """The default the model's code gives ``field`` (no context, no ``ir.default``), as
@@ -201,6 +326,13 @@ class OrderDeskFieldGuard(models.AbstractModel):
     def _desk_manager_field_message(self, name):
         return self.env._(
             "Only an Order Desk manager can set %(field)s (%(model)s).",
+            field=self._fields[name]._description_string(self.env),
+            model=self._description,
+        )
+
+    def _desk_fixed_field_message(self, name):
+        return self.env._(
+            "%(field)s is fixed once the record exists (%(model)s).",
             field=self._fields[name]._description_string(self.env),
             model=self._description,
         )

@@ -1,3 +1,4 @@
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
@@ -236,7 +237,6 @@ class OrderDeskIncident(models.Model):
         for vals in vals_list:
             if vals.get("picking_id") and not vals.get("order_id"):
                 vals["order_id"] = order_by_picking[vals["picking_id"]]
-        self._desk_assign_names(vals_list)
         incidents = super().create(vals_list)
         incidents._desk_default_lines()
         incidents.filtered("notify_customer")._desk_notify(
@@ -396,10 +396,17 @@ class OrderDeskIncident(models.Model):
         )
 
     def _desk_ensure_reship_within_delivery(self):
-        """Refuse to ship again more than the incident's delivery brought, less what was
-        already reshipped for it and what came back or is on its way back; without a
-        delivery, more than the order delivered (net of returns) less what was reshipped.
-        Beyond that is a manager's decision, like a refund or a compensation."""
+        """Refuse to ship again more than was lost: beyond that is a manager's decision,
+        like a refund or a compensation.
+
+        Each reshipment uses up goods that left for the customer. An incident about a
+        delivery may ship again what that delivery brought, less what was already
+        reshipped for it and what came back or is on its way back. The goods of the
+        order's own deliveries (not reshipments) are counted once more for the order line:
+        reshipments of incidents without a delivery and of incidents about those
+        deliveries share what the order delivered (net of returns). The incidents of the
+        batch count against each other in their order, as if resolved one by one.
+        """
         if not self or self.env.su or self.env.user.has_group(MANAGER_GROUP):
             return
         precision = self.env["decimal.precision"].precision_get("Product Unit")
@@ -427,64 +434,85 @@ class OrderDeskIncident(models.Model):
         def moved(move):
             return move.quantity if move.state == "done" else move.product_uom_qty
 
+        def is_reshipment(picking):
+            return any(picking.move_ids.mapped("desk_incident_id"))
+
+        # What each pool of goods already gave to reshipments: a delivery's own goods
+        # (picking, order line), the order line's delivered goods (False, order line).
+        used = defaultdict(float)
+        for move in reshipped_moves:
+            quantity = in_line_unit(move, moved(move))
+            picking = move.desk_incident_id.picking_id
+            if picking:
+                used[picking, move.sale_line_id] += quantity
+            if not picking or not is_reshipment(picking):
+                used[False, move.sale_line_id] += quantity
         for incident in incidents:
-            asked = {}
+            asked = defaultdict(float)
             for line in incident._desk_lines_to_act_on():
-                asked[line.sale_line_id] = asked.get(line.sale_line_id, 0.0) + (
-                    line.quantity
-                )
+                asked[line.sale_line_id] += line.quantity
             picking = incident.picking_id
             for sale_line, quantity in asked.items():
-                reshipped_here = reshipped_moves.filtered(
-                    lambda m, s=sale_line, p=picking: (
-                        m.sale_line_id == s
-                        and (not p or m.desk_incident_id.picking_id == p)
-                    )
-                )
-                reshipped = sum(in_line_unit(m, moved(m)) for m in reshipped_here)
+                pools = []
                 if picking:
                     moves = picking.move_ids.filtered(
                         lambda m, s=sale_line: m.state == "done" and m.sale_line_id == s
                     )
-                    delivered = sum(in_line_unit(m, m.quantity) for m in moves)
                     returned = sum(
                         in_line_unit(back, moved(back))
                         for back in moves.returned_move_ids
                         if back.state != "cancel"
                     )
-                else:
-                    delivered, returned = sale_line.qty_delivered, 0.0
-                left = delivered - reshipped - returned
-                if float_compare(quantity, left, precision_digits=precision) <= 0:
-                    continue
-                values = {
-                    "incident": incident.name,
-                    "quantity": formatLang(self.env, quantity, digits=precision),
-                    "product": sale_line.product_id.display_name,
-                    "delivered": formatLang(self.env, delivered, digits=precision),
-                    "reshipped": formatLang(self.env, reshipped, digits=precision),
-                    "returned": formatLang(self.env, returned, digits=precision),
-                }
-                if picking:
-                    raise AccessError(
-                        self.env._(
-                            "Incident %(incident)s: %(quantity)s %(product)s to ship "
-                            "again, but %(picking)s brought %(delivered)s, of which "
-                            "%(reshipped)s were already reshipped and %(returned)s "
-                            "returned. Only an Order Desk manager can ship more.",
-                            picking=picking.name,
-                            **values,
+                    pools.append(
+                        (
+                            (picking, sale_line),
+                            sum(in_line_unit(m, m.quantity) for m in moves),
+                            returned,
                         )
                     )
-                raise AccessError(
-                    self.env._(
-                        "Incident %(incident)s: %(quantity)s %(product)s to ship again, "
-                        "but the order delivered %(delivered)s (net of returns), of "
-                        "which %(reshipped)s were already reshipped. Only an Order Desk "
-                        "manager can ship more.",
-                        **values,
-                    )
+                if not picking or not is_reshipment(picking):
+                    pools.append(((False, sale_line), sale_line.qty_delivered, 0.0))
+                for key, delivered, returned in pools:
+                    left = delivered - used[key] - returned
+                    if float_compare(quantity, left, precision_digits=precision) > 0:
+                        raise incident._desk_reship_refusal(
+                            key[0], sale_line, quantity, delivered, used[key], returned
+                        )
+                for key, _delivered, _returned in pools:
+                    used[key] += quantity
+
+    def _desk_reship_refusal(
+        self, picking, sale_line, quantity, delivered, reshipped, returned
+    ):
+        """The error refusing to ship ``quantity`` of ``sale_line`` again."""
+        precision = self.env["decimal.precision"].precision_get("Product Unit")
+        values = {
+            "incident": self.name,
+            "quantity": formatLang(self.env, quantity, digits=precision),
+            "product": sale_line.product_id.display_name,
+            "delivered": formatLang(self.env, delivered, digits=precision),
+            "reshipped": formatLang(self.env, reshipped, digits=precision),
+            "returned": formatLang(self.env, returned, digits=precision),
+        }
+        if picking:
+            return AccessError(
+                self.env._(
+                    "Incident %(incident)s: %(quantity)s %(product)s to ship again, but "
+                    "%(picking)s brought %(delivered)s, of which %(reshipped)s were "
+                    "already reshipped and %(returned)s returned. Only an Order Desk "
+                    "manager can ship more.",
+                    picking=picking.name,
+                    **values,
                 )
+            )
+        return AccessError(
+            self.env._(
+                "Incident %(incident)s: %(quantity)s %(product)s to ship again, but the "
+                "order delivered %(delivered)s (net of returns), of which %(reshipped)s "
+                "were already reshipped. Only an Order Desk manager can ship more.",
+                **values,
+            )
+        )
 
     # ------------------------------------------------------------------------------------------
     # Business helpers

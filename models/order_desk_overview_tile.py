@@ -121,8 +121,11 @@ class OrderDeskOverviewTile(models.Model):
     _unique_kind = models.Constraint(
         "UNIQUE(kind)", "Each kind of tile exists once on the Overview."
     )
+    # Days reach date arithmetic for every reader of the Overview: beyond ten years they
+    # only overflow it.
     _threshold_days_positive = models.Constraint(
-        "CHECK(threshold_days >= 0)", "The number of days cannot be negative."
+        "CHECK(threshold_days BETWEEN 0 AND 3650)",
+        "The number of days is between 0 and 3650.",
     )
 
     @api.depends("kind", "threshold_days")

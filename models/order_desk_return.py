@@ -55,6 +55,13 @@ def desk_quantity(env, quantity, uom=None):
 
 
 # What may still change on a return's lines, by the return's state (all of it in draft).
+# What no longer changes once a request is submitted: what it is about, and the comment
+# of the customer who asked (a portal request's is theirs).
+SUBMITTED_FIXED_FIELDS = {"order_id", "picking_id", "partner_id", "company_id", "note"}
+
+# What still changes on a done request: its chatter's main attachment.
+DONE_EDITABLE_FIELDS = {"message_main_attachment_id"}
+
 LINE_FIELDS_OPEN = {
     "to_approve": {"outcome", "disposition"},
     "approved": {"disposition"},
@@ -326,23 +333,49 @@ class OrderDeskReturn(models.Model):
                 )
         self.line_ids = commands
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._desk_assign_names(vals_list)
-        return super().create(vals_list)
-
     def write(self, vals):
-        if {"order_id", "picking_id", "partner_id", "company_id"} & set(vals):
+        if SUBMITTED_FIXED_FIELDS & set(vals):
             locked = self.filtered(lambda r: r.state not in ("draft",))
             if locked:
                 raise UserError(
                     self.env._(
-                        "Return %(rma)s is submitted: its order, delivery, customer and "
-                        "company no longer change.",
+                        "Return %(rma)s is submitted: its order, delivery, customer, "
+                        "company and the customer's comment no longer change.",
                         rma=locked[0].name,
                     )
                 )
+        if not self.env.su:
+            self._desk_ensure_open_for(vals)
         return super().write(vals)
+
+    def _desk_ensure_open_for(self, vals):
+        """Refuse a change the request's state no longer allows: accepting it outside the
+        window is decided before the approval; a done request is history (its chatter
+        and activities stay open)."""
+        if "window_exception" in vals:
+            decided = self.filtered(
+                lambda r: (
+                    r.state not in ("draft", "to_approve")
+                    and r.window_exception != bool(vals["window_exception"])
+                )
+            )
+            if decided:
+                raise UserError(
+                    self.env._(
+                        "Return %(rma)s is past its approval: accepting it outside the "
+                        "window no longer changes.",
+                        rma=decided[0].name,
+                    )
+                )
+        if set(vals) - DONE_EDITABLE_FIELDS:
+            done = self.filtered(lambda r: r.state == "done")
+            if done:
+                raise UserError(
+                    self.env._(
+                        "Return %(rma)s is done: it no longer changes.",
+                        rma=done[0].name,
+                    )
+                )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_submitted(self):
@@ -619,6 +652,9 @@ class OrderDeskReturn(models.Model):
         """
         precision = self.env["decimal.precision"].precision_get("Product Unit")
         self._desk_prefetch_deliveries()
+        # What the requests of this batch checked before ask too: submitted or approved
+        # together, they must fit together (see ``elsewhere`` below).
+        batch = defaultdict(float)
         pending = self.env["order.desk.return.line"].search(
             [
                 ("return_id", "not in", self.ids),
@@ -673,7 +709,7 @@ class OrderDeskReturn(models.Model):
                             picking=picking.name,
                         )
                     )
-                elsewhere = sum(
+                elsewhere = batch[picking, sale_line] + sum(
                     others.filtered(
                         lambda ln, s=sale_line: ln.sale_line_id == s
                     ).mapped("quantity")
@@ -692,7 +728,7 @@ class OrderDeskReturn(models.Model):
                         )
                     )
             for (sale_line, lot), quantity in asked_lots.items():
-                elsewhere = sum(
+                elsewhere = batch[picking, sale_line, lot] + sum(
                     others.filtered(
                         lambda ln, s=sale_line, lt=lot: (
                             ln.sale_line_id == s and ln.lot_id == lt
@@ -710,6 +746,10 @@ class OrderDeskReturn(models.Model):
                             picking=picking.name,
                         )
                     )
+            for sale_line, quantity in asked.items():
+                batch[picking, sale_line] += quantity
+            for (sale_line, lot), quantity in asked_lots.items():
+                batch[picking, sale_line, lot] += quantity
 
     def _desk_refusal(self, problem):
         """The error refusing this request for ``problem`` (translated): named after its RMA
@@ -737,7 +777,7 @@ class OrderDeskReturn(models.Model):
         for line in pending:
             if line.sale_line_id in available:
                 available[line.sale_line_id] -= line.quantity
-        return available
+        return {line: max(quantity, 0.0) for line, quantity in available.items()}
 
     # ------------------------------------------------------------------------------------------
     # Business helpers

@@ -6,6 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, format_amount, format_date, formatLang
 
+from .order_desk_field_guard import INT_LIMIT
+
 CHECK_TYPES = [
     ("customer_data", "Customer data complete"),
     ("sellable", "Product sellable"),
@@ -29,6 +31,14 @@ MESSAGE_RECORD_KEYS = {
 
 # Values of nested findings (the quotas an order crosses) naming a record.
 QUOTA_KEY = {"quota_id": "order.desk.quota"}
+
+
+def desk_record_id(value):
+    """Whether ``value`` of a check's message is a record id (booleans are not)."""
+    return (
+        isinstance(value, int) and not isinstance(value, bool) and 0 < value < INT_LIMIT
+    )
+
 
 SEVERITIES = [
     ("blocking", "Blocking"),
@@ -71,9 +81,10 @@ class OrderDeskRule(models.Model):
         "CHECK(tolerance_percent >= 0 AND tolerance_percent < 100)",
         "The price tolerance must be at least 0% and below 100%.",
     )
+    # Days reach date arithmetic: beyond ten years they only overflow it.
     _duplicate_days_positive = models.Constraint(
-        "CHECK(duplicate_days >= 0)",
-        "The duplicate window cannot be negative.",
+        "CHECK(duplicate_days BETWEEN 0 AND 3650)",
+        "The duplicate window is between 0 and 3650 days.",
     )
 
     def _compute_exception_count(self):
@@ -567,15 +578,19 @@ class OrderDeskRule(models.Model):
         Called by ``order.desk.exception._compute_message``; one read per kind of record the
         values name, whatever the number of messages.
         """
+        # A value naming a record is an id: anything else (False for an order of a
+        # company without a warehouse, text, a list) names nothing and shows as "?".
+        items = [(code, args if isinstance(args, dict) else {}) for code, args in items]
         ids = defaultdict(set)
         for _code, args in items:
             for key, model in MESSAGE_RECORD_KEYS.items():
-                if isinstance((args or {}).get(key), int):
+                if desk_record_id(args.get(key)):
                     ids[model].add(args[key])
         for _code, args in items:
-            for crossed in (args or {}).get("quotas") or []:
-                if isinstance(crossed, dict) and isinstance(
-                    crossed.get("quota_id"), int
+            quotas = args.get("quotas")
+            for crossed in quotas if isinstance(quotas, list) else []:
+                if isinstance(crossed, dict) and desk_record_id(
+                    crossed.get("quota_id")
                 ):
                     ids["order.desk.quota"].add(crossed["quota_id"])
         records = {}
@@ -588,11 +603,19 @@ class OrderDeskRule(models.Model):
 
         def record(args, key):
             model = MESSAGE_RECORD_KEYS.get(key) or QUOTA_KEY.get(key)
-            return records.get(model, {}).get(args.get(key))
+            value = args.get(key)
+            return records.get(model, {}).get(value) if desk_record_id(value) else None
 
-        return [
-            self._desk_render_message(code, args or {}, record) for code, args in items
-        ]
+        texts = []
+        for code, args in items:
+            try:
+                texts.append(self._desk_render_message(code, args, record))
+            except (TypeError, ValueError):
+                # Values of another shape than the check stores (data written by hand
+                # before they were the system's): the message is unreadable, the order
+                # is not.
+                texts.append(str(code or "?"))
+        return texts
 
     @api.model
     def _desk_render_message(self, code, args, record):
@@ -698,7 +721,10 @@ class OrderDeskRule(models.Model):
             )
         if code == "quota_exceeded":
             parts = []
-            for crossed in args.get("quotas") or []:
+            quotas = args.get("quotas")
+            for crossed in quotas if isinstance(quotas, list) else []:
+                if not isinstance(crossed, dict):
+                    continue
                 quota = record(crossed, "quota_id")
                 parts.append(
                     env._(

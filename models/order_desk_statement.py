@@ -792,8 +792,9 @@ class OrderDeskStatement(models.Model):
             }
         # A statement's creation and its figures show in its own fields: no chatter
         # message, follower or tracking per statement (a thousand customers would get a
-        # thousand messages). sudo: statements are made here only (see ``create``); the
-        # callers checked who calls (accountant, scheduler) and the company.
+        # thousand messages). sudo: statements are made here only (see ``create``): their
+        # customer, company and period are system fields, set by the generation the caller
+        # was allowed to run (the wizard's and the scheduler's checks: who and which company).
         created = (
             self.sudo()
             .with_context(tracking_disable=True, mail_create_nolog=True)

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
@@ -59,6 +59,14 @@ CARRIER_STATUS_WORDS = {
 # is refused on every path (form, RPC, import, webhook).
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
+# No tracking event happened before this (UTC): earlier times are typing mistakes or
+# placeholders (0001-01-01), refused on every path.
+MIN_EVENT_DATE = datetime(2000, 1, 1)
+
+# The largest offset from UTC of a real time zone (UTC+14:00, Kiribati; UTC-12:00 the
+# other way): "+23:59" is no time zone.
+MAX_OFFSET_MINUTES = 14 * 60
+
 # Statuses that mean trouble on the way: an incident is opened for the delivery.
 TROUBLE_STATUSES = {
     "failed_attempt": "address",
@@ -78,6 +86,9 @@ class OrderDeskTrackingEvent(models.Model):
     # Where the event came from is the path's to say: the form records manual events, the
     # import and the webhook their own (see stock.picking.desk_add_tracking_events).
     _desk_system_fields = frozenset({"source"})
+    # An event records what happened to a delivery: it does not move to another delivery,
+    # nor change its time or status (a wrong one is deleted and recorded again).
+    _desk_fixed_fields = frozenset({"picking_id", "event_date", "status"})
 
     picking_id = fields.Many2one(
         "stock.picking",
@@ -127,6 +138,15 @@ class OrderDeskTrackingEvent(models.Model):
 
     @api.constrains("event_date")
     def _check_event_date(self):
+        early = self.filtered(lambda e: e.event_date < MIN_EVENT_DATE)
+        if early:
+            raise ValidationError(
+                self.env._(
+                    "The tracking event at %(date)s is before 2000: no date of a "
+                    "tracking event.",
+                    date=fields.Datetime.to_string(early[0].event_date),
+                )
+            )
         limit = fields.Datetime.now() + FUTURE_TOLERANCE
         future = self.filtered(lambda e: e.event_date > limit)
         if future:
@@ -137,6 +157,31 @@ class OrderDeskTrackingEvent(models.Model):
                     date=fields.Datetime.to_string(future[0].event_date),
                 )
             )
+
+    @api.constrains("status", "picking_id")
+    def _check_delivered_after_shipping(self):
+        early = self.filtered(
+            lambda e: (
+                e.status == "delivered"
+                and e.picking_id.picking_type_code == "outgoing"
+                and not e.picking_id._desk_has_left()
+            )
+        )
+        if early:
+            raise ValidationError(
+                self.env._(
+                    "%(picking)s has not left yet: it cannot be delivered.",
+                    picking=early[0].picking_id.display_name,
+                )
+            )
+
+    def unlink(self):
+        # The delivered date of a delivery comes from its delivered events: without the
+        # event that set it, it is the next one's (or none).
+        pickings = self.filtered(lambda e: e.status == "delivered").picking_id
+        result = super().unlink()
+        pickings.exists()._desk_reset_delivered_date()
+        return result
 
     @api.model
     def _desk_status_aliases(self):

@@ -132,26 +132,28 @@ class ResCompany(models.Model):
         "CHECK(order_desk_target_approval_hours >= 0)",
         "The approval lead time target cannot be negative.",
     )
+    # Days reach date arithmetic (deadlines, the Overview, the scheduled checks): beyond
+    # ten years they only overflow it.
     _order_desk_reservation_days_positive = models.Constraint(
-        "CHECK(order_desk_reservation_days >= 0)",
-        "The reservation hold cannot be negative.",
+        "CHECK(order_desk_reservation_days BETWEEN 0 AND 3650)",
+        "The reservation hold is between 0 and 3650 days.",
     )
     _order_desk_return_days_positive = models.Constraint(
-        "CHECK(order_desk_return_days >= 0)",
-        "The return window cannot be negative.",
+        "CHECK(order_desk_return_days BETWEEN 0 AND 3650)",
+        "The return window is between 0 and 3650 days.",
     )
     _order_desk_transit_days_positive = models.Constraint(
-        "CHECK(order_desk_transit_days >= 0)",
-        "The transit days cannot be negative.",
+        "CHECK(order_desk_transit_days BETWEEN 0 AND 3650)",
+        "The transit days are between 0 and 3650.",
     )
     _order_desk_tracking_silence_days_positive = models.Constraint(
-        "CHECK(order_desk_tracking_silence_days >= 0)",
-        "The tracking silence alert cannot be negative.",
+        "CHECK(order_desk_tracking_silence_days BETWEEN 0 AND 3650)",
+        "The tracking silence alert is between 0 and 3650 days.",
     )
 
     _order_desk_shortage_days_positive = models.Constraint(
-        "CHECK(order_desk_shortage_days >= 0)",
-        "The shortage horizon cannot be negative.",
+        "CHECK(order_desk_shortage_days BETWEEN 0 AND 3650)",
+        "The shortage horizon is between 0 and 3650 days.",
     )
 
     @api.model_create_multi

@@ -1,5 +1,4 @@
-from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo import fields, models
 
 from .sale_order import SETTLEMENT_METHODS
 
@@ -12,7 +11,12 @@ DESK_RANKS = [
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "order.desk.field.guard"]
+
+    # A customer's rank decides who gets short stock: a desk manager's call (see
+    # order.desk.field.guard; a default from the context does not set it either).
+    _desk_manager_fields = frozenset({"desk_rank"})
 
     desk_settlement_method = fields.Selection(
         SETTLEMENT_METHODS,
@@ -28,26 +32,3 @@ class ResPartner(models.Model):
         "its contacts follow it.",
         groups="base.group_user",
     )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        if any(vals.get("desk_rank", "c") not in ("c", False) for vals in vals_list):
-            self._desk_ensure_rank_writer()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        if "desk_rank" in vals and any(
-            partner.desk_rank != vals["desk_rank"] for partner in self
-        ):
-            self._desk_ensure_rank_writer()
-        return super().write(vals)
-
-    def _desk_ensure_rank_writer(self):
-        """A customer's rank decides who gets short stock: a desk manager's call."""
-        if not (
-            self.env.su
-            or self.env.user.has_group("order_desk.group_order_desk_manager")
-        ):
-            raise UserError(
-                self.env._("Only an Order Desk manager can change a customer's rank.")
-            )

@@ -157,8 +157,11 @@ class SaleOrder(models.Model):
     desk_locked_date = fields.Datetime(
         string="Locked On", readonly=True, copy=False, groups="base.group_user"
     )
+    # Set by locking and reserving, for the company's days (see _desk_set_deadline):
+    # releasing a hold early is a manager's action, keeping it longer nobody's.
     desk_reservation_deadline = fields.Datetime(
         string="Reservation Until",
+        readonly=True,
         copy=False,
         tracking=True,
         help="After this moment the reservation of a locked order that is neither shipped "
@@ -681,6 +684,50 @@ class SaleOrder(models.Model):
                 order=self.name,
             )
         return message
+
+    def _validate_order(self):
+        """The customer accepted the quotation (the portal's signature).
+
+        Where the company wants the desk's approval, a customer's signature does not
+        replace it: the signed quotation is submitted to the desk's review instead of being
+        confirmed (its checks run; a manager approves it, or the company's automatic
+        approval of clean orders does). Online payments still confirm (see
+        ``_action_confirm``): money received is the documented exception.
+        """
+        review = self.filtered(
+            lambda o: (
+                o.company_id.order_desk_require_approval and o.desk_state != "approved"
+            )
+        )
+        if review:
+            review._desk_submit_signed()
+        if self - review:
+            return super(SaleOrder, self - review)._validate_order()
+        return None
+
+    def _desk_submit_signed(self):
+        """Send quotations the customer signed to the desk's review (see
+        ``_validate_order``)."""
+        # sudo: the portal route checked the customer's access to the order (their portal
+        # user or the order's access token) before recording the signature; submitting only
+        # runs the checks and queues the order for a manager, who decides.
+        orders = self.sudo()
+        orders._desk_log(
+            lambda order: order.env._(
+                "Signed by the customer (%(name)s): sent to the Order Desk's review "
+                "instead of being confirmed.",
+                name=order.signed_by or "-",
+            )
+        )
+        drafts = orders.filtered(
+            lambda o: (
+                o.desk_state == "draft"
+                and o.state in ("draft", "sent")
+                and o.order_line.filtered(lambda line: not line.display_type)
+            )
+        )
+        if drafts:
+            drafts.action_desk_submit()
 
     def _action_confirm(self):
         outside = self.filtered(lambda o: o.desk_state != "approved")
@@ -1305,7 +1352,7 @@ class SaleOrder(models.Model):
         for days, orders in self.grouped(
             lambda o: o.company_id.order_desk_reservation_days
         ).items():
-            orders.write(
+            orders._desk_write(
                 {
                     "desk_reservation_deadline": now + timedelta(days=days)
                     if days > 0

@@ -15,7 +15,12 @@ LOCKED_LINE_FIELDS = (
 
 
 class SaleOrderLine(models.Model):
-    _inherit = "sale.order.line"
+    _name = "sale.order.line"
+    _inherit = ["sale.order.line", "order.desk.field.guard"]
+
+    # The promise of a line is a manager's (or an allocation run's) decision; what it was
+    # before is the system's record (read-only, see order.desk.field.guard).
+    _desk_manager_fields = frozenset({"desk_promised_date"})
 
     desk_qty_on_hand = fields.Float(
         string="On Hand",
@@ -177,15 +182,13 @@ class SaleOrderLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            self._desk_ensure_promise_write({k: v for k, v in vals.items() if v})
-        order_ids = {
+        # Whatever flags the caller sends (delivery charge, down payment), a locked order
+        # gets no new goods and no new amount. The system's own lines pass: Odoo adds a
+        # delivery charge as superuser (the shipping wizard, the real cost at validation).
+        order_ids = not self.env.su and {
             vals["order_id"]
             for vals in vals_list
-            if vals.get("order_id")
-            and not vals.get("display_type")
-            and not vals.get("is_downpayment")
-            and not vals.get("is_delivery")
+            if vals.get("order_id") and self._desk_adds_to_order(vals)
         }
         if order_ids:
             locked = (
@@ -203,8 +206,21 @@ class SaleOrderLine(models.Model):
                 )
         return super().create(vals_list)
 
+    @api.model
+    def _desk_adds_to_order(self, vals):
+        """Whether a new line of ``vals`` adds goods or an amount to its order: every line
+        but a section or note, and a down payment (the invoicing wizard's line, which names
+        no product, is of no quantity and changes no total)."""
+        if vals.get("display_type"):
+            return False
+        return not (
+            vals.get("is_downpayment")
+            and not vals.get("product_id")
+            and "product_uom_qty" in vals
+            and not vals["product_uom_qty"]
+        )
+
     def write(self, vals):
-        self._desk_ensure_promise_write(vals)
         changed = [name for name in LOCKED_LINE_FIELDS if name in vals]
         if changed:
             locked = self.filtered(
@@ -224,27 +240,6 @@ class SaleOrderLine(models.Model):
                     )
                 )
         return super().write(vals)
-
-    @api.model
-    def _desk_ensure_promise_write(self, vals):
-        """The promise of a line is a manager's (or an allocation run's) decision; what it
-        was before is the system's record."""
-        if self.env.su:
-            return
-        if "desk_previous_promised_date" in vals:
-            raise UserError(
-                self.env._(
-                    "The previously promised date is recorded by the stock allocation."
-                )
-            )
-        if "desk_promised_date" in vals and not self.env.user.has_group(
-            "order_desk.group_order_desk_manager"
-        ):
-            raise UserError(
-                self.env._(
-                    "Only an Order Desk manager can change a line's promised date."
-                )
-            )
 
     def action_desk_replenish(self):
         """Request replenishment of the lines' shortages through orderpoints (clerk)."""

@@ -11,16 +11,25 @@ HELD_DESK_STATES = ("approved", "locked", "ready")
 HOLD_FOR_ALLOCATION = object()
 
 
+# Context marker of Odoo's return of a delivery (the return wizard), whose moves copy the
+# returned moves' marks: an object, so that no RPC call can send it.
+COPY_MARKS = object()
+
+# The marks of the desk's moves (see StockMove).
+MOVE_MARKS = ("desk_incident_id", "desk_return_id")
+
+
 class StockMove(models.Model):
     _name = "stock.move"
     _inherit = ["stock.move", "order.desk.field.guard"]
 
     # The moves of a reshipment or an exchange are marked by the desk's procurement (as the
-    # system); nobody else marks or unmarks a move (a marked move does not count as
-    # delivered on the order line). Odoo copies moves along their route and into
-    # backorders as any user, marks included: only writes are checked.
-    _desk_system_fields = frozenset({"desk_incident_id", "desk_return_id"})
-    _desk_guard_create = False
+    # system); nobody else marks or unmarks a move (a marked reshipment does not count as
+    # delivered on the order line, so it is neither counted nor invoiced). Odoo's own flows
+    # carry the marks as any user: a move split into a backorder (_split), and the return
+    # of a marked move (stock.return.picking); see _desk_allowed_create_fields. A copy of a
+    # marked move by anybody else is refused.
+    _desk_system_fields = frozenset(MOVE_MARKS)
 
     # Copied along the route (pushed steps, backorders) so every leg of a reshipment keeps it.
     desk_incident_id = fields.Many2one(
@@ -38,6 +47,38 @@ class StockMove(models.Model):
         readonly=True,
         copy=True,
     )
+
+    def _desk_allowed_create_fields(self, vals):
+        allowed = super()._desk_allowed_create_fields(vals)
+        if self.env.context.get("order_desk_copy_marks") is COPY_MARKS:
+            return allowed | frozenset(MOVE_MARKS)
+        split = self._desk_split_vals().get(id(vals))
+        if split and split[0] is vals:
+            # Values made by _split of a marked move: the marks are the move's own.
+            allowed |= frozenset(
+                name for name in MOVE_MARKS if vals.get(name) == split[1].get(name)
+            )
+        return allowed
+
+    def _desk_split_vals(self):
+        """``{id(values): (values, marks)}`` of the values ``_split`` made in this
+        transaction for marked moves (the values themselves are kept, so their ids are
+        not reused)."""
+        return self.env.cr.cache.setdefault("order_desk_split_vals", {})
+
+    def _split(self, qty, restrict_partner_id=False):
+        vals_list = super()._split(qty, restrict_partner_id=restrict_partner_id)
+        marks = {name: self[name].id for name in MOVE_MARKS if self[name]}
+        if marks:
+            registry = self._desk_split_vals()
+            for vals in vals_list:
+                registry[id(vals)] = (vals, marks)
+        return vals_list
+
+    def _prepare_merge_moves_distinct_fields(self):
+        # The moves of two incidents (or returns) are never merged: each keeps its own
+        # mark, and each incident its own new delivery.
+        return [*super()._prepare_merge_moves_distinct_fields(), *MOVE_MARKS]
 
     def _should_assign_at_confirm(self):
         # The desk's approval reserves the whole batch itself, most urgent order first.

@@ -11,6 +11,8 @@ from odoo.tools import SQL
 from .order_desk_field_guard import INT_LIMIT, desk_printable
 from .order_desk_tracking_event import (
     FUTURE_TOLERANCE,
+    MAX_OFFSET_MINUTES,
+    MIN_EVENT_DATE,
     TRACKING_STATUSES,
     TROUBLE_STATUSES,
 )
@@ -33,7 +35,9 @@ EVENT_DATE_PATTERN = re.compile(
 RPC_SOURCES = ("manual", "import")
 
 # Years an event may fall in: before, a mistake; the upper bound is checked against now.
-MIN_EVENT_YEAR = 2000
+# (The year of the text itself, before any time zone arithmetic, which cannot reach the
+# years 1 or 9999; the converted time is checked against MIN_EVENT_DATE.)
+MIN_EVENT_YEAR = MIN_EVENT_DATE.year
 
 
 class StockPicking(models.Model):
@@ -227,13 +231,37 @@ class StockPicking(models.Model):
 
     @api.depends("desk_tracking_event_ids.status", "desk_tracking_event_ids.event_date")
     def _compute_desk_delivered_date(self):
+        """The customer had the goods: set once, by the first delivered event (the
+        carrier's, or the clerk's confirmation). A later event does not move it: the
+        return window and the KPIs run from it. (Only a delivery that has left has
+        delivered events; a reshipment is a delivery of its own, whose date moves the
+        order's.)"""
         for picking in self:
-            delivered = picking.desk_tracking_event_ids.filtered(
-                lambda e: e.status == "delivered"
-            )
-            if delivered:
-                picking.desk_delivered_date = max(delivered.mapped("event_date"))
-            # Otherwise the date stays as set by hand (or empty).
+            if picking.desk_delivered_date:
+                continue
+            picking.desk_delivered_date = picking._desk_first_delivered_event_date()
+
+    def _desk_first_delivered_event_date(self):
+        self.ensure_one()
+        delivered = self.desk_tracking_event_ids.filtered(
+            lambda e: e.status == "delivered"
+        )
+        return min(delivered.mapped("event_date"), default=False)
+
+    def _desk_reset_delivered_date(self):
+        """The delivered date again from the remaining delivered events (their first one,
+        or none), after delivered events were deleted."""
+        for picking in self:
+            first = picking._desk_first_delivered_event_date()
+            if picking.desk_delivered_date != first:
+                # sudo: a system field, following the events the caller was allowed to
+                # delete.
+                picking.sudo().desk_delivered_date = first
+
+    def _desk_has_left(self):
+        """Whether the goods of this delivery left the warehouse (it is done)."""
+        self.ensure_one()
+        return self.state == "done"
 
     @api.depends(
         "state",
@@ -702,6 +730,15 @@ class StockPicking(models.Model):
         for index, values in parsed:
             try:
                 pickings = self._desk_event_pickings(values, explicit, by_ref)
+                if values["status"] == "delivered":
+                    waiting = pickings.filtered(lambda p: not p._desk_has_left())
+                    if waiting:
+                        raise ValidationError(
+                            self.env._(
+                                "%(picking)s has not left yet: it cannot be delivered.",
+                                picking=waiting[0].name,
+                            )
+                        )
             except ValidationError as error:
                 errors.append((index, error.args[0]))
                 continue
@@ -859,9 +896,9 @@ class StockPicking(models.Model):
     def _desk_parse_event_date(self, value, tz_name):
         """A UTC datetime (naive, as Odoo stores it) from a datetime or ISO-like text.
 
-        Values with an offset (``Z``, ``+08:00``, up to ``±23:59``) are converted; naive
-        ones are in ``tz_name`` (UTC when none; an unknown zone refuses them). Times before
-        2000 or in the future (beyond the clock
+        Values with an offset (``Z``, ``+08:00``, up to ``±14:00``: the real time zones)
+        are converted; naive ones are in ``tz_name`` (UTC when none; an unknown zone refuses
+        them). Times before 2000 (in UTC, once converted) or in the future (beyond the clock
         tolerance, ``FUTURE_TOLERANCE``) are refused. Raises ValidationError, whatever
         ``value`` is.
         """
@@ -869,6 +906,11 @@ class StockPicking(models.Model):
         offset_minutes = None
         if isinstance(value, datetime):
             moment = value
+            offset = moment.utcoffset()
+            if offset is not None and abs(offset) > timedelta(
+                minutes=MAX_OFFSET_MINUTES
+            ):
+                moment = None
         elif isinstance(value, date):
             moment = datetime(value.year, value.month, value.day)
         elif (
@@ -894,7 +936,7 @@ class StockPicking(models.Model):
                 else:
                     digits = offset[1:].replace(":", "")
                     hours, minutes = int(digits[:2]), int(digits[2:])
-                    if hours > 23 or minutes > 59:
+                    if minutes > 59 or hours * 60 + minutes > MAX_OFFSET_MINUTES:
                         moment = None
                     else:
                         sign = -1 if offset[0] == "-" else 1
@@ -932,6 +974,13 @@ class StockPicking(models.Model):
                 )
             moment = pytz.timezone(tz_name or "UTC").localize(moment)
         moment = moment.astimezone(pytz.utc).replace(tzinfo=None, microsecond=0)
+        if moment < MIN_EVENT_DATE:
+            raise ValidationError(
+                self.env._(
+                    "the time %(value)s is before 2000: no date of a tracking event.",
+                    value=shown,
+                )
+            )
         if moment > now + FUTURE_TOLERANCE:
             raise ValidationError(
                 self.env._("the time %(value)s is in the future.", value=shown)

@@ -44,3 +44,5 @@ from . import test_portal_pdf
 from . import test_internal_fields
 from . import test_xlsx_text
 from . import test_robustness
+from . import test_derived_guard
+from . import test_attack_findings

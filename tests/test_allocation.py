@@ -457,7 +457,7 @@ class TestAllocationRefusals(AllocationCase):
             run.with_user(self.manager).with_context(order_desk_state_write=True).write(
                 {"state": "applied"}
             )
-        with self.assertRaisesRegex(UserError, "starts as a draft"):
+        with self.assertRaisesRegex(UserError, "buttons only"):
             Allocation.with_user(self.manager).with_context(
                 order_desk_state_write=True
             ).create({"warehouse_id": self.warehouse.id, "state": "applied"})
@@ -487,12 +487,12 @@ class TestAllocationRefusals(AllocationCase):
             login="od_contacts",
             groups="order_desk.group_order_desk_user,base.group_partner_manager",
         )
-        with self.assertRaisesRegex(UserError, "customer's rank"):
+        with self.assertRaisesRegex(UserError, "Only an Order Desk manager"):
             self.customer.with_user(contacts).desk_rank = "a"
         self.customer.with_user(contacts).write({"desk_rank": "c", "phone": "1"})
         with self.assertRaisesRegex(UserError, "Only an Order Desk manager"):
             order.order_line.with_user(self.clerk).desk_promised_date = "2099-02-01"
-        with self.assertRaisesRegex(UserError, "recorded by the stock allocation"):
+        with self.assertRaisesRegex(UserError, "set by the Order Desk's own actions"):
             order.order_line.with_user(
                 self.manager
             ).desk_previous_promised_date = "2099-02-01"

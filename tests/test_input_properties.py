@@ -22,7 +22,11 @@ from ..models.order_desk_field_guard import (
     desk_to_id,
     desk_to_number,
 )
-from ..models.order_desk_tracking_event import FUTURE_TOLERANCE
+from ..models.order_desk_tracking_event import (
+    FUTURE_TOLERANCE,
+    MAX_OFFSET_MINUTES,
+    MIN_EVENT_DATE,
+)
 from ..models.stock_picking import RPC_SOURCES
 from .common import OrderDeskCase
 from .test_statement import StatementCase
@@ -239,7 +243,7 @@ class TestInputProperties(OrderDeskCase):
             return
         self.assertIsInstance(moment, datetime)
         self.assertIsNone(moment.tzinfo)
-        self.assertGreaterEqual(moment, datetime(1999, 12, 31))
+        self.assertGreaterEqual(moment, MIN_EVENT_DATE)
         self.assertLessEqual(moment, fields.Datetime.now() + FUTURE_TOLERANCE)
 
     @PURE
@@ -269,7 +273,7 @@ class TestInputProperties(OrderDeskCase):
     @PURE
     @given(
         st.datetimes(min_value=datetime(2000, 1, 2), max_value=datetime(2025, 12, 31)),
-        st.integers(min_value=-(23 * 60 + 59), max_value=23 * 60 + 59),
+        st.integers(min_value=-MAX_OFFSET_MINUTES, max_value=MAX_OFFSET_MINUTES),
         st.sampled_from(["-", "/", "."]),
         st.sampled_from([" ", "T"]),
     )

@@ -180,6 +180,30 @@ class TestTrackingWebhook(HttpCase, OrderDeskCase):
             ],
         )
 
+    def test_dates_floor_at_2000_and_delivered_is_set_once(self):
+        """F13 over the webhook: no offset beyond a real time zone, no time before 2000
+        once in UTC; a later "delivered" does not move the delivered date."""
+        events = [
+            ("2000-01-01 00:00+23:59", "in_transit"),
+            ("2000-01-01 00:00+08:00", "in_transit"),
+            ("2026-11-19 08:00", "delivered"),
+            ("2026-11-20 08:00", "delivered"),
+        ]
+        response = self._post(
+            {
+                "timezone": "UTC",
+                "events": [
+                    {"tracking_ref": "OD-1", "time": time, "status": status}
+                    for time, status in events
+                ],
+            }
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        body = response.json()
+        self.assertEqual(body["new"], 2)
+        self.assertEqual([e["index"] for e in body["errors"]], [0, 1])
+        self.assertEqual(self.picking.desk_delivered_date, datetime(2026, 11, 19, 8, 0))
+
     def test_other_company_delivery_is_unknown(self):
         response = self._post(
             {
@@ -209,8 +233,10 @@ class TestTrackingWebhook(HttpCase, OrderDeskCase):
             token=self.other_carrier.sudo().desk_webhook_token,
             carrier=self.other_carrier,
         )
-        self.assertEqual(response.json()["new"], 2)
-        self.assertEqual(len(self.other_picking.desk_tracking_event_ids), 2)
+        # (That delivery has not left yet: the carrier's "delivered" is refused.)
+        self.assertEqual(response.json()["new"], 1)
+        self.assertIn("has not left yet", response.json()["errors"][0]["error"])
+        self.assertEqual(len(self.other_picking.desk_tracking_event_ids), 1)
         self.assertFalse(self.picking.desk_tracking_event_ids)
 
     def test_token_is_for_managers_only(self):

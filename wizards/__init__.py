@@ -9,3 +9,4 @@ from . import order_desk_return_reject_wizard
 from . import order_desk_prepayment_release_wizard
 from . import order_desk_reconcile_wizard
 from . import order_desk_kpi_report_wizard
+from . import stock_return_picking

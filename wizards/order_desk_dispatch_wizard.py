@@ -36,6 +36,22 @@ class OrderDeskDispatchWizard(models.TransientModel):
     )
     note = fields.Text()
 
+    def _desk_ensure_warehouse_user(self, user, pickings):
+        """Refuse a responsible who is no internal user of the deliveries' companies (a
+        portal customer, a user of another company)."""
+        # sudo: only the user's kind and companies are read, to refuse them.
+        user = user.sudo()
+        outside = pickings.filtered(lambda p: p.company_id not in user.company_ids)
+        if user.share or not user.active or outside:
+            raise UserError(
+                self.env._(
+                    "%(user)s cannot prepare %(pickings)s: choose an internal user of the "
+                    "deliveries' company.",
+                    user=user.name,
+                    pickings=", ".join((outside or pickings).mapped("name")),
+                )
+            )
+
     def action_apply(self):
         """Assign the deliveries and give the responsible an activity on each (clerk)."""
         self.ensure_one()
@@ -50,8 +66,15 @@ class OrderDeskDispatchWizard(models.TransientModel):
                     pickings=", ".join(closed.mapped("name")),
                 )
             )
+        # The domain of the field is the form's: the responsible sent by any caller is
+        # checked here, as the deliveries' current ones are.
         if self.user_id:
+            self._desk_ensure_warehouse_user(self.user_id, pickings)
             pickings.write({"user_id": self.user_id.id})
+        for responsible, group in (
+            pickings.filtered("user_id").grouped("user_id").items()
+        ):
+            self._desk_ensure_warehouse_user(responsible, group)
         unassigned = pickings.filtered(lambda p: not p.user_id)
         if unassigned:
             raise UserError(
