@@ -1116,24 +1116,21 @@ class SaleOrder(models.Model):
         """
         if not self:
             return self.env["order.desk.exception"]
-        # Searched and read in one query: the fields the evaluation reads.
-        rules = self.env["order.desk.rule"].search_fetch(
-            [("company_id", "in", self.company_id.ids)],
-            [
-                "company_id",
-                "check_type",
-                "severity",
-                "tolerance_percent",
-                "duplicate_days",
-            ],
-            order="sequence, id",
-        )
+        rules = self.env["order.desk.rule"]._desk_active_rules(self.company_id)
+        # The customers, their delivery addresses, the companies' partners (whose language
+        # the notes are written in) and the notes' author in one read, not one read each.
+        (
+            self.partner_id
+            | self.partner_shipping_id
+            | self.company_id.partner_id
+            | self.env.user.partner_id
+        ).mapped("lang")
         failures = rules._evaluate(self)
         # sudo: exceptions are the server's verdict on the orders, which the caller was allowed
         # to write (see _ensure_desk_group); clerks only read them, so no RPC call of theirs can
         # forge or close one.
         Exception_ = self.env["order.desk.exception"].sudo()
-        current = self.sudo().desk_exception_ids
+        current = self._desk_fetch_exceptions()
         open_by_key = {}
         overridden = defaultdict(list)
         for exception in current:
@@ -1182,6 +1179,36 @@ class SaleOrder(models.Model):
         created = Exception_.create(to_create)
         self._desk_write({"desk_checked_date": now})
         return created
+
+    def _desk_fetch_exceptions(self):
+        """The exceptions of the orders (as the system), with the fields the checks compare,
+        in one query; the orders' ``desk_exception_ids`` are filled from it (the one2many
+        alone would read their ids, then their fields). Only the checks raise exceptions,
+        and they date each run: an order never checked has none, nothing is read for it."""
+        checked = self.filtered("desk_checked_date")
+        # sudo: see _desk_run_checks.
+        exceptions = self.env["order.desk.exception"].sudo()
+        if checked:
+            exceptions = exceptions.search_fetch(
+                [("order_id", "in", checked.ids)],
+                [
+                    "order_id",
+                    "rule_id",
+                    "line_id",
+                    "state",
+                    "severity",
+                    "message_code",
+                    "message_args",
+                ],
+            )
+        by_order = defaultdict(list)
+        for exception in exceptions:
+            by_order[exception.order_id.id].append(exception.id)
+        # As One2many.read does it: orders whose one2many is in cache already keep it.
+        self._fields["desk_exception_ids"]._insert_cache(
+            self, [tuple(by_order[order_id]) for order_id in self._ids]
+        )
+        return exceptions
 
     def _desk_do_approve(self, auto=False):
         """Mark the orders approved and confirm them; callers check rights and state first.
