@@ -387,9 +387,10 @@ class OrderDeskRule(models.Model):
         # sudo: the clerk must see the customer's exposure without accounting rights; only
         # totals are read, and only to build the message of this check.
         partners_sudo = partners.sudo()
-        receivable = {p.id: p.credit for p in partners_sudo}
         limits = {p.id: p.credit_limit for p in partners_sudo}
-        open_amounts = self._open_order_amounts(partners_sudo, company, exclude=orders)
+        receivable, open_amounts = self._credit_exposure(
+            partners_sudo, company, exclude=orders
+        )
         this_amounts = defaultdict(float)
         for order in orders:
             this_amounts[order.id] = order.currency_id._convert(
@@ -424,10 +425,19 @@ class OrderDeskRule(models.Model):
     @api.model
     def _open_order_amounts(self, partners, company, exclude):
         """Confirmed, not yet invoiced amount (tax included) per commercial partner, in the
-        company currency, from one grouped query of the order lines."""
-        # The sums per order with the order's totals in one query (a grouped read of the
-        # lines would read the orders next). As the system (no record rule): the clerk may
-        # not see other salespeople's orders; only the sums are used, for the credit check.
+        company currency (see ``_credit_exposure``)."""
+        return self._credit_exposure(partners, company, exclude, receivable=False)[1]
+
+    @api.model
+    def _credit_exposure(self, partners, company, exclude, receivable=True):
+        """``(receivable, open)``: per commercial partner of ``partners``, what they owe
+        (their ``credit``, as ``res.partner._credit_debit_get`` sums it for ``company``)
+        and their confirmed orders' amount (tax included) not yet invoiced, in the
+        company currency, ``exclude`` (orders) left out; both from one grouped query
+        (``receivable=False``: only the open orders)."""
+        # The sums per order with the order's totals (a grouped read of the lines would
+        # read the orders next). As the system (no record rule): the clerk may not see
+        # other salespeople's orders; only the sums are used, for the credit check.
         self.env["sale.order.line"].flush_model(
             ["order_id", "untaxed_amount_to_invoice"]
         )
@@ -442,37 +452,89 @@ class OrderDeskRule(models.Model):
             ]
         )
         self.env["res.partner"].flush_model(["commercial_partner_id"])
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT partner.commercial_partner_id, sale_order.currency_id,
-                       sale_order.amount_total, sale_order.amount_untaxed,
-                       SUM(line.untaxed_amount_to_invoice)
-                  FROM sale_order_line line
-                  JOIN sale_order ON sale_order.id = line.order_id
-                  JOIN res_partner partner ON partner.id = sale_order.partner_id
-                 WHERE sale_order.state = 'sale'
-                   AND sale_order.company_id = %(company)s
-                   AND partner.commercial_partner_id = ANY(%(partners)s)
-                   AND NOT sale_order.id = ANY(%(exclude)s)
-                   AND line.untaxed_amount_to_invoice != 0
-                 GROUP BY sale_order.id, partner.commercial_partner_id
-                """,
-                company=company.id,
-                partners=partners.ids,
-                exclude=exclude.ids,
-            )
+        query = SQL(
+            """
+            SELECT 'order', partner.commercial_partner_id, sale_order.currency_id,
+                   sale_order.amount_total, sale_order.amount_untaxed,
+                   SUM(line.untaxed_amount_to_invoice)
+              FROM sale_order_line line
+              JOIN sale_order ON sale_order.id = line.order_id
+              JOIN res_partner partner ON partner.id = sale_order.partner_id
+             WHERE sale_order.state = 'sale'
+               AND sale_order.company_id = %(company)s
+               AND partner.commercial_partner_id = ANY(%(partners)s)
+               AND NOT sale_order.id = ANY(%(exclude)s)
+               AND line.untaxed_amount_to_invoice != 0
+             GROUP BY sale_order.id, partner.commercial_partner_id
+            """,
+            company=company.id,
+            partners=partners.ids,
+            exclude=exclude.ids,
         )
+        if receivable:
+            # The items Odoo's own computation of ``credit`` sums, found as it finds them.
+            items = (
+                self.env["account.move.line"]
+                .with_company(company)
+                ._search(
+                    [
+                        ("parent_state", "=", "posted"),
+                        ("company_id", "child_of", company.root_id.id),
+                    ],
+                    bypass_access=True,
+                )
+            )
+            self.env["account.move.line"].flush_model(
+                [
+                    "account_id",
+                    "amount_residual",
+                    "company_id",
+                    "parent_state",
+                    "partner_id",
+                    "reconciled",
+                ]
+            )
+            self.env["account.account"].flush_model(["account_type"])
+            query = SQL(
+                """
+                %(orders)s
+                 UNION ALL
+                SELECT 'receivable', account_move_line.partner_id, NULL, NULL, NULL,
+                       SUM(account_move_line.amount_residual)
+                  FROM %(from_clause)s
+                  LEFT JOIN account_account a ON a.id = account_move_line.account_id
+                 WHERE a.account_type = 'asset_receivable'
+                   AND account_move_line.partner_id = ANY(%(partners)s)
+                   AND account_move_line.reconciled IS NOT TRUE
+                   AND %(where_clause)s
+                 GROUP BY account_move_line.partner_id
+                """,
+                orders=query,
+                from_clause=items.from_clause,
+                where_clause=items.where_clause or SQL("TRUE"),
+                partners=partners.ids,
+            )
         today = fields.Date.context_today(self)
         Currency = self.env["res.currency"]
+        owed = defaultdict(float)
         amounts = defaultdict(float)
-        for partner_id, currency_id, total, untaxed_total, untaxed in rows:
+        for (
+            kind,
+            partner_id,
+            currency_id,
+            total,
+            untaxed_total,
+            amount,
+        ) in self.env.execute_query(query):
+            if kind == "receivable":
+                owed[partner_id] += amount
+                continue
             # Tax share of the order applied to what is left to invoice.
             ratio = total / untaxed_total if untaxed_total else 1.0
             amounts[partner_id] += Currency.browse(currency_id)._convert(
-                untaxed * ratio, company.currency_id, company, today
+                amount * ratio, company.currency_id, company, today
             )
-        return amounts
+        return owed, amounts
 
     def _check_duplicate(self, orders):
         days = self.duplicate_days

@@ -1117,14 +1117,7 @@ class SaleOrder(models.Model):
         if not self:
             return self.env["order.desk.exception"]
         rules = self.env["order.desk.rule"]._desk_active_rules(self.company_id)
-        # The customers, their delivery addresses, the companies' partners (whose language
-        # the notes are written in) and the notes' author in one read, not one read each.
-        (
-            self.partner_id
-            | self.partner_shipping_id
-            | self.company_id.partner_id
-            | self.env.user.partner_id
-        ).mapped("lang")
+        self._desk_prefetch_partners()
         failures = rules._evaluate(self)
         # sudo: exceptions are the server's verdict on the orders, which the caller was allowed
         # to write (see _ensure_desk_group); clerks only read them, so no RPC call of theirs can
@@ -1179,6 +1172,28 @@ class SaleOrder(models.Model):
         created = Exception_.create(to_create)
         self._desk_write({"desk_checked_date": now})
         return created
+
+    def _desk_prefetch_partners(self):
+        """Read in one query the customers, their delivery addresses, the companies'
+        partners (whose language the notes are written in) and the notes' author, with
+        the customers' credit limit in the orders' company (a field per company, which
+        the credit check would read apart): what an ordinary read of each would fetch."""
+        partners = (
+            self.partner_id
+            | self.partner_shipping_id
+            | self.company_id.partner_id
+            | self.env.user.partner_id
+        )
+        names = [
+            name
+            for name, field in partners._fields.items()
+            if field.prefetch is True and field.column_type
+        ]
+        # sudo: only the cache is filled, with what the checks and notes read next (as
+        # the system where they do); nothing of it is returned.
+        partners.sudo().with_company(self.company_id[:1]).fetch(
+            [*names, "credit_limit"]
+        )
 
     def _desk_fetch_exceptions(self):
         """The exceptions of the orders (as the system), with the fields the checks compare,
