@@ -1176,8 +1176,8 @@ class SaleOrder(models.Model):
     def _desk_prefetch_partners(self):
         """Read in one query the customers, their delivery addresses, the companies'
         partners (whose language the notes are written in) and the notes' author, with
-        the customers' credit limit in the orders' company (a field per company, which
-        the credit check would read apart): what an ordinary read of each would fetch."""
+        their fields per company (in the orders' company: the credit limit, the price
+        list and terms the confirmation reads), which a read of each would fetch apart."""
         partners = (
             self.partner_id
             | self.partner_shipping_id
@@ -1187,13 +1187,11 @@ class SaleOrder(models.Model):
         names = [
             name
             for name, field in partners._fields.items()
-            if field.prefetch is True and field.column_type
+            if (field.prefetch is True or field.company_dependent) and field.column_type
         ]
-        # sudo: only the cache is filled, with what the checks and notes read next (as
-        # the system where they do); nothing of it is returned.
-        partners.sudo().with_company(self.company_id[:1]).fetch(
-            [*names, "credit_limit"]
-        )
+        # sudo: only the cache is filled, with what the checks, the notes and the
+        # confirmation read next (as the system where they do); nothing is returned.
+        partners.sudo().with_company(self.company_id[:1]).fetch(names)
 
     def _desk_fetch_exceptions(self):
         """The exceptions of the orders (as the system), with the fields the checks compare,
