@@ -30,6 +30,14 @@ MESSAGE_RECORD_KEYS = {
 # Values of nested findings (the quotas an order crosses) naming a record.
 QUOTA_KEY = {"quota_id": "order.desk.quota"}
 
+# Checks judging only the order's own data (its header and lines, customer and products):
+# the approval does not run them again while that data is as their last run saw it
+# (sale.order._desk_own_data_key); stock, credit, duplicates, quotas and dates depend on
+# more than the order and always run again.
+ORDER_DATA_CHECKS = frozenset(
+    {"customer_data", "sellable", "payment_term", "price_floor"}
+)
+
 # What the evaluation reads of each rule (kept in memory, see _desk_active_rules).
 RULE_FIELDS = (
     "company_id",
@@ -137,8 +145,11 @@ class OrderDeskRule(models.Model):
     # Evaluation
     # ------------------------------------------------------------------------------------------
     @api.private
-    def _evaluate(self, orders):
+    def _evaluate(self, orders, unchanged=()):
         """Run the rules in ``self`` on ``orders`` and return the failures.
+
+        ``unchanged``: ids of orders whose own data is as the last check saw it: the
+        checks of ``ORDER_DATA_CHECKS`` are not run on them.
 
         Each rule only judges the orders of its own company. Called by
         ``sale.order._desk_run_checks``; every check works on the whole batch with a bounded
@@ -151,8 +162,11 @@ class OrderDeskRule(models.Model):
         """
         failures = []
         for rule in self:
+            own_data = rule.check_type in ORDER_DATA_CHECKS
             company_orders = orders.filtered(
-                lambda o, r=rule: o.company_id == r.company_id
+                lambda o, r=rule, own=own_data: (
+                    o.company_id == r.company_id and not (own and o.id in unchanged)
+                )
             )
             if not company_orders:
                 continue

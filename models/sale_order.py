@@ -1,3 +1,4 @@
+import hashlib
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -8,6 +9,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero
 
 from .order_desk_field_guard import desk_clean_text
+from .order_desk_rule import ORDER_DATA_CHECKS
 from .stock_move import DEFER_RESERVATION
 
 DESK_STATES = [
@@ -81,6 +83,7 @@ class SaleOrder(models.Model):
         {
             "desk_state",
             "desk_checked_date",
+            "desk_checked_key",
             "desk_submitted_user_id",
             "desk_submitted_date",
             "desk_approved_user_id",
@@ -132,6 +135,12 @@ class SaleOrder(models.Model):
     )
     desk_checked_date = fields.Datetime(
         string="Last Checked", readonly=True, copy=False
+    )
+    desk_checked_key = fields.Char(
+        string="Checked Data Key",
+        readonly=True,
+        copy=False,
+        help="Fingerprint of the order's own data as the last check saw it.",
     )
 
     priority = fields.Selection(
@@ -733,11 +742,14 @@ class SaleOrder(models.Model):
         return True
 
     def action_desk_approve(self):
-        """Re-run the checks, then confirm the orders and mark them approved (manager)."""
+        """Re-run the checks, then confirm the orders and mark them approved (manager).
+
+        The checks of the order's own data are not run again on an order unchanged
+        since they last ran (see ``_desk_run_checks``)."""
         # First of all: racing approvals queue here, and then see each other's work.
         self._desk_lock_products()
         self._ensure_can_desk_approve()
-        self._desk_run_checks()
+        self._desk_run_checks(approval=True)
         self._desk_raise_if_blocked()
         self._desk_do_approve()
         return True
@@ -1104,7 +1116,7 @@ class SaleOrder(models.Model):
         )
 
     @api.private
-    def _desk_run_checks(self):
+    def _desk_run_checks(self, approval=False):
         """Evaluate the active rules of each order's company and bring the exceptions up to date.
 
         An open exception whose failure is gone is resolved; one still failing with the same
@@ -1112,13 +1124,24 @@ class SaleOrder(models.Model):
         (the manager accepted exactly that situation); every other failure opens an exception.
         Failures are compared on their stored values (check, line, quantities, amounts), never
         on the rendered text, which depends on the language of whoever runs the checks.
-        Batched: one rule search, the checks' own grouped queries, one write, one create.
+        Batched: the rules kept in memory, the checks' own grouped queries, one write, one
+        create.
+
+        ``approval``: the checks of the order's own data (``ORDER_DATA_CHECKS``) are not
+        run again on orders whose data (header, lines, customer, products, and those
+        rules) is as their last run saw it; their exceptions stay as they are.
         """
         if not self:
             return self.env["order.desk.exception"]
         rules = self.env["order.desk.rule"]._desk_active_rules(self.company_id)
         self._desk_prefetch_partners()
-        failures = rules._evaluate(self)
+        keys = {order.id: order._desk_own_data_key(rules) for order in self}
+        unchanged = (
+            {order.id for order in self if order.desk_checked_key == keys[order.id]}
+            if approval
+            else set()
+        )
+        failures = rules._evaluate(self, unchanged=unchanged)
         # sudo: exceptions are the server's verdict on the orders, which the caller was allowed
         # to write (see _ensure_desk_group); clerks only read them, so no RPC call of theirs can
         # forge or close one.
@@ -1132,7 +1155,11 @@ class SaleOrder(models.Model):
                 open_by_key[key] = exception
             elif exception.state == "overridden":
                 overridden[key].append(exception)
-        kept = Exception_
+        # Not judged again: as they were.
+        own_data_rules = rules.filtered(lambda r: r.check_type in ORDER_DATA_CHECKS)
+        kept = current.filtered(
+            lambda e: e.order_id.id in unchanged and e.rule_id in own_data_rules
+        )
         to_create = []
         upgraded = []
         for failure in failures:
@@ -1170,8 +1197,59 @@ class SaleOrder(models.Model):
         stale = current.filtered(lambda e: e.state == "open") - kept
         stale.write({"state": "resolved", "resolved_date": now})
         created = Exception_.create(to_create)
-        self._desk_write({"desk_checked_date": now})
+        for key, orders in self.grouped(lambda o: keys[o.id]).items():
+            orders._desk_write({"desk_checked_date": now, "desk_checked_key": key})
         return created
+
+    def _desk_own_data_key(self, rules):
+        """Fingerprint of what the checks of the order's own data (``ORDER_DATA_CHECKS``
+        of ``rules``) read: the order's header and lines, its customer, delivery address
+        and products, and those rules' settings. Read from what the checks and the
+        confirmation read anyway."""
+        self.ensure_one()
+        partners = (
+            self.partner_id
+            | self.partner_shipping_id
+            | self.partner_id.commercial_partner_id
+        )
+        data = (
+            [
+                (rule.id, rule.check_type, rule.severity, rule.tolerance_percent)
+                for rule in rules
+                if rule.check_type in ORDER_DATA_CHECKS
+                and rule.company_id == self.company_id
+            ],
+            (
+                self.partner_id.id,
+                self.partner_shipping_id.id,
+                self.payment_term_id.id,
+                self.pricelist_id.id,
+                self.currency_id.id,
+                str(self.date_order),
+            ),
+            [
+                (
+                    line.id,
+                    line.display_type,
+                    line.is_downpayment,
+                    line.product_id.id,
+                    line.product_id.active,
+                    line.product_id.sale_ok,
+                    line.product_id.product_tmpl_id.list_price,
+                    line.product_uom_id.id,
+                    line.product_uom_qty,
+                    line.price_unit,
+                    line.discount,
+                    line.product_no_variant_attribute_value_ids.ids,
+                )
+                for line in self.order_line
+            ],
+            [
+                (p.id, p.email, p.phone, p.street, p.city, p.country_id.id)
+                for p in partners
+            ],
+        )
+        return hashlib.sha256(repr(data).encode()).hexdigest()
 
     def _desk_prefetch_partners(self):
         """Read in one query the customers, their delivery addresses, the companies'

@@ -1,6 +1,8 @@
 import logging
+from unittest.mock import patch
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import OrderDeskCase
@@ -100,3 +102,58 @@ class TestSingleOrderQueries(OrderDeskCase):
             desk / plain,
         )
         self.assertLessEqual(desk, 1.41 * plain, f"desk {desk}, plain {plain}")
+
+
+@tagged("post_install", "-at_install")
+class TestApprovalRechecks(OrderDeskCase):
+    """The approval runs again the checks whose inputs lie outside the order (stock,
+    credit, duplicates...), and those of the order's own data only when that data
+    changed since they last ran."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rule_term = cls._rule("payment_term")
+        cls.rule_price = cls._rule("price_floor")
+
+    def _approve_counting(self, order):
+        Rule = type(self.env["order.desk.rule"])
+        runs = []
+        original = Rule._check_payment_term
+
+        def counted(rule, orders):
+            runs.append(orders.ids)
+            return original(rule, orders)
+
+        with patch.object(Rule, "_check_payment_term", counted):
+            order.with_user(self.manager).action_desk_approve()
+        return runs
+
+    def test_unchanged_order_not_judged_again(self):
+        order = self._order()
+        order.with_user(self.clerk).action_desk_submit()
+        self.assertEqual(self._approve_counting(order), [])
+        self.assertEqual(order.desk_state, "locked")
+
+    def test_changed_order_judged_again(self):
+        order = self._order(payment_term_id=False)
+        order.with_user(self.clerk).action_desk_submit()
+        self.assertTrue(order.desk_has_blocking_exception)
+        # The clerk fixes the order under review: the approval sees the fix.
+        order.with_user(self.clerk).payment_term_id = self.payment_term
+        self.assertEqual(self._approve_counting(order), [order.ids])
+        self.assertEqual(order.desk_state, "locked")
+        self.assertEqual(order.desk_exception_ids.state, "resolved")
+
+    def test_changed_line_price_judged_again(self):
+        order = self._order()
+        order.with_user(self.clerk).action_desk_submit()
+        order.with_user(self.clerk).order_line.price_unit = 0.01
+        with self.assertRaises(UserError):
+            order.with_user(self.manager).action_desk_approve()
+
+    def test_new_rule_judged_at_approval(self):
+        order = self._order()
+        order.with_user(self.clerk).action_desk_submit()
+        self._rule("customer_data", severity="warning")
+        self.assertEqual(self._approve_counting(order), [order.ids])
