@@ -2,9 +2,9 @@ import json
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, format_amount, format_date, formatLang
+from odoo.tools import SQL, float_compare, format_amount, format_date, formatLang
 
 from .order_desk_field_guard import INT_LIMIT
 
@@ -39,6 +39,22 @@ def desk_record_id(value):
         isinstance(value, int) and not isinstance(value, bool) and 0 < value < INT_LIMIT
     )
 
+# Checks judging only the order's own data (its header and lines, customer and products):
+# the approval does not run them again while that data is as their last run saw it
+# (sale.order._desk_own_data_key); stock, credit, duplicates, quotas and dates depend on
+# more than the order and always run again.
+ORDER_DATA_CHECKS = frozenset(
+    {"customer_data", "sellable", "payment_term", "price_floor"}
+)
+
+# What the evaluation reads of each rule (kept in memory, see _desk_active_rules).
+RULE_FIELDS = (
+    "company_id",
+    "check_type",
+    "severity",
+    "tolerance_percent",
+    "duplicate_days",
+)
 
 SEVERITIES = [
     ("blocking", "Blocking"),
@@ -98,6 +114,23 @@ class OrderDeskRule(models.Model):
         for rule in self:
             rule.exception_count = counts.get(rule, 0)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = super().create(vals_list)
+        # The active rules are kept in memory (_desk_active_rules).
+        self.env.registry.clear_cache()
+        return rules
+
+    def write(self, vals):
+        result = super().write(vals)
+        self.env.registry.clear_cache()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()
+        return result
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):
         if self.env["order.desk.exception"].search_count(
@@ -123,8 +156,11 @@ class OrderDeskRule(models.Model):
     # Evaluation
     # ------------------------------------------------------------------------------------------
     @api.private
-    def _evaluate(self, orders):
+    def _evaluate(self, orders, unchanged=()):
         """Run the rules in ``self`` on ``orders`` and return the failures.
+
+        ``unchanged``: ids of orders whose own data is as the last check saw it: the
+        checks of ``ORDER_DATA_CHECKS`` are not run on them.
 
         Each rule only judges the orders of its own company. Called by
         ``sale.order._desk_run_checks``; every check works on the whole batch with a bounded
@@ -137,8 +173,11 @@ class OrderDeskRule(models.Model):
         """
         failures = []
         for rule in self:
+            own_data = rule.check_type in ORDER_DATA_CHECKS
             company_orders = orders.filtered(
-                lambda o, r=rule: o.company_id == r.company_id
+                lambda o, r=rule, own=own_data: (
+                    o.company_id == r.company_id and not (own and o.id in unchanged)
+                )
             )
             if not company_orders:
                 continue
@@ -157,6 +196,34 @@ class OrderDeskRule(models.Model):
                     }
                 )
         return failures
+
+    @api.model
+    def _desk_active_rules(self, companies):
+        """The active rules of ``companies`` in evaluation order, with the fields the
+        evaluation reads in cache: kept in memory between calls (rules change seldom, and
+        every order checked would otherwise read them again), forgotten whenever a rule is
+        created, written or deleted."""
+        rows = self._desk_active_rule_rows(tuple(sorted(companies.ids)))
+        rules = self.browse([row[0] for row in rows])
+        for index, name in enumerate(RULE_FIELDS, 1):
+            # As One2many.read fills its cache: values already in cache stay.
+            rules._fields[name]._insert_cache(rules, [row[index] for row in rows])
+        return rules
+
+    @api.model
+    @tools.ormcache("company_ids")
+    def _desk_active_rule_rows(self, company_ids):
+        # sudo: which checks run is the companies' configuration, the same whoever checks
+        # (nothing of it is returned to the caller but through the exceptions raised).
+        rules = self.sudo().search_fetch(
+            [("company_id", "in", list(company_ids))],
+            list(RULE_FIELDS),
+            order="sequence, id",
+        )
+        return tuple(
+            (rule.id, rule.company_id.id, *(rule[name] for name in RULE_FIELDS[1:]))
+            for rule in rules
+        )
 
     # Helpers ------------------------------------------------------------------------------------
     @api.model
@@ -345,9 +412,10 @@ class OrderDeskRule(models.Model):
         # sudo: the clerk must see the customer's exposure without accounting rights; only
         # totals are read, and only to build the message of this check.
         partners_sudo = partners.sudo()
-        receivable = {p.id: p.credit for p in partners_sudo}
         limits = {p.id: p.credit_limit for p in partners_sudo}
-        open_amounts = self._open_order_amounts(partners_sudo, company, exclude=orders)
+        receivable, open_amounts = self._credit_exposure(
+            partners_sudo, company, exclude=orders
+        )
         this_amounts = defaultdict(float)
         for order in orders:
             this_amounts[order.id] = order.currency_id._convert(
@@ -382,47 +450,126 @@ class OrderDeskRule(models.Model):
     @api.model
     def _open_order_amounts(self, partners, company, exclude):
         """Confirmed, not yet invoiced amount (tax included) per commercial partner, in the
-        company currency, from one grouped read of the order lines."""
-        # sudo: the clerk may not see other salespeople's orders; only the sums per order
-        # are read, for the credit check's message.
-        groups = (
-            self.env["sale.order.line"]
-            .sudo()
-            ._read_group(
-                [
-                    ("order_id.state", "=", "sale"),
-                    ("order_id.company_id", "=", company.id),
-                    ("order_id.partner_id.commercial_partner_id", "in", partners.ids),
-                    ("order_id", "not in", exclude.ids),
-                    ("untaxed_amount_to_invoice", "!=", 0),
-                ],
-                groupby=["order_id"],
-                aggregates=["untaxed_amount_to_invoice:sum"],
-            )
+        company currency (see ``_credit_exposure``)."""
+        return self._credit_exposure(partners, company, exclude, receivable=False)[1]
+
+    @api.model
+    def _credit_exposure(self, partners, company, exclude, receivable=True):
+        """``(receivable, open)``: per commercial partner of ``partners``, what they owe
+        (their ``credit``, as ``res.partner._credit_debit_get`` sums it for ``company``)
+        and their confirmed orders' amount (tax included) not yet invoiced, in the
+        company currency, ``exclude`` (orders) left out; both from one grouped query
+        (``receivable=False``: only the open orders)."""
+        # The sums per order with the order's totals (a grouped read of the lines would
+        # read the orders next). As the system (no record rule): the clerk may not see
+        # other salespeople's orders; only the sums are used, for the credit check.
+        self.env["sale.order.line"].flush_model(
+            ["order_id", "untaxed_amount_to_invoice"]
         )
-        today = fields.Date.context_today(self)
-        amounts = defaultdict(float)
-        for order, untaxed in groups:
-            # Tax share of the order applied to what is left to invoice.
-            ratio = (
-                order.amount_total / order.amount_untaxed
-                if order.amount_untaxed
-                else 1.0
-            )
-            amounts[order.partner_id.commercial_partner_id.id] += (
-                order.currency_id._convert(
-                    untaxed * ratio, company.currency_id, company, today
+        self.env["sale.order"].flush_model(
+            [
+                "state",
+                "company_id",
+                "partner_id",
+                "currency_id",
+                "amount_total",
+                "amount_untaxed",
+            ]
+        )
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        query = SQL(
+            """
+            SELECT 'order', partner.commercial_partner_id, sale_order.currency_id,
+                   sale_order.amount_total, sale_order.amount_untaxed,
+                   SUM(line.untaxed_amount_to_invoice)
+              FROM sale_order_line line
+              JOIN sale_order ON sale_order.id = line.order_id
+              JOIN res_partner partner ON partner.id = sale_order.partner_id
+             WHERE sale_order.state = 'sale'
+               AND sale_order.company_id = %(company)s
+               AND partner.commercial_partner_id = ANY(%(partners)s)
+               AND NOT sale_order.id = ANY(%(exclude)s)
+               AND line.untaxed_amount_to_invoice != 0
+             GROUP BY sale_order.id, partner.commercial_partner_id
+            """,
+            company=company.id,
+            partners=partners.ids,
+            exclude=exclude.ids,
+        )
+        if receivable:
+            # The items Odoo's own computation of ``credit`` sums, found as it finds them.
+            items = (
+                self.env["account.move.line"]
+                .with_company(company)
+                ._search(
+                    [
+                        ("parent_state", "=", "posted"),
+                        ("company_id", "child_of", company.root_id.id),
+                    ],
+                    bypass_access=True,
                 )
             )
-        return amounts
+            self.env["account.move.line"].flush_model(
+                [
+                    "account_id",
+                    "amount_residual",
+                    "company_id",
+                    "parent_state",
+                    "partner_id",
+                    "reconciled",
+                ]
+            )
+            self.env["account.account"].flush_model(["account_type"])
+            query = SQL(
+                """
+                %(orders)s
+                 UNION ALL
+                SELECT 'receivable', account_move_line.partner_id, NULL, NULL, NULL,
+                       SUM(account_move_line.amount_residual)
+                  FROM %(from_clause)s
+                  LEFT JOIN account_account a ON a.id = account_move_line.account_id
+                 WHERE a.account_type = 'asset_receivable'
+                   AND account_move_line.partner_id = ANY(%(partners)s)
+                   AND account_move_line.reconciled IS NOT TRUE
+                   AND %(where_clause)s
+                 GROUP BY account_move_line.partner_id
+                """,
+                orders=query,
+                from_clause=items.from_clause,
+                where_clause=items.where_clause or SQL("TRUE"),
+                partners=partners.ids,
+            )
+        today = fields.Date.context_today(self)
+        Currency = self.env["res.currency"]
+        owed = defaultdict(float)
+        amounts = defaultdict(float)
+        for (
+            kind,
+            partner_id,
+            currency_id,
+            total,
+            untaxed_total,
+            amount,
+        ) in self.env.execute_query(query):
+            if kind == "receivable":
+                owed[partner_id] += amount
+                continue
+            # Tax share of the order applied to what is left to invoice.
+            ratio = total / untaxed_total if untaxed_total else 1.0
+            amounts[partner_id] += Currency.browse(currency_id)._convert(
+                amount * ratio, company.currency_id, company, today
+            )
+        return owed, amounts
 
     def _check_duplicate(self, orders):
         days = self.duplicate_days
         oldest = min(orders.mapped("date_order")) - timedelta(days=days)
         newest = max(orders.mapped("date_order")) + timedelta(days=days)
-        # Searched and read in one query; the customers compared by their commercial
+        # Searched as the caller (record rules apply), in the orders' usual order (the
+        # names in the message follow it); the customers compared by their commercial
         # partner (as the orders are grouped below).
-        candidates = self.env["sale.order"].search_fetch(
+        SaleOrder = self.env["sale.order"]
+        query = SaleOrder._search(
             [
                 ("company_id", "=", self.company_id.id),
                 (
@@ -434,48 +581,105 @@ class OrderDeskRule(models.Model):
                 ("date_order", ">=", oldest),
                 ("date_order", "<=", newest),
             ],
-            ["name", "partner_id", "date_order", "client_order_ref"],
+            order=SaleOrder._order,
         )
-        by_partner = candidates.grouped(lambda o: o.partner_id.commercial_partner_id)
-        # The lines of every candidate at once, as sums per product and unit: which orders
-        # need them depends on the references, and reading them group by group would cost
-        # a query per customer.
-        signatures = self._lines_signatures(candidates | orders)
+        candidates = self._duplicate_candidates(query)
+        by_partner = defaultdict(list)
+        for candidate in candidates.values():
+            by_partner[candidate["partner"]].append(candidate)
         window = timedelta(days=days)
+        empty = frozenset()
         for order in orders:
-            others = by_partner.get(
-                order.partner_id.commercial_partner_id, candidates.browse()
-            )
-            others = others.filtered(
-                lambda o, ref=order: (
-                    o != ref and abs(o.date_order - ref.date_order) <= window
-                )
-            )
+            others = [
+                candidate
+                for candidate in by_partner[order.partner_id.commercial_partner_id.id]
+                if candidate["id"] != order.id
+                and abs(candidate["date"] - order.date_order) <= window
+            ]
             if not others:
                 continue
             ref = (order.client_order_ref or "").strip()
-            same_ref = ref and others.filtered(
-                lambda o, ref=ref: (o.client_order_ref or "").strip() == ref
-            )
+            same_ref = ref and [
+                other["name"] for other in others if (other["ref"] or "").strip() == ref
+            ]
             if same_ref:
                 yield (
                     order,
                     None,
                     "duplicate_ref",
-                    {"orders": same_ref.mapped("name"), "ref": ref},
+                    {"orders": same_ref, "ref": ref},
                 )
                 continue
-            signature = signatures[order.id]
-            same_lines = signature and others.filtered(
-                lambda o, sig=signature: signatures[o.id] == sig
-            )
+            signature = candidates.get(order.id, {}).get("lines", empty)
+            same_lines = signature and [
+                other["name"] for other in others if other["lines"] == signature
+            ]
             if same_lines:
                 yield (
                     order,
                     None,
                     "duplicate_lines",
-                    {"orders": same_lines.mapped("name"), "days": days},
+                    {"orders": same_lines, "days": days},
                 )
+
+    @api.model
+    def _duplicate_candidates(self, query):
+        """``{order id: {id, name, partner, date, ref, lines}}`` of the orders of ``query``
+        (a ``sale.order`` search), ``partner`` their commercial partner and ``lines`` the
+        quantities of their product lines (as ``_product_lines`` takes them) per product
+        and unit, as a frozenset: one query (which orders' lines the check compares
+        depends on the references; read order by order they would cost a query per
+        customer, read with the ORM one more query for the lines)."""
+        self.env["sale.order"].flush_model(
+            ["name", "partner_id", "date_order", "client_order_ref"]
+        )
+        self.env["sale.order.line"].flush_model(
+            [
+                "order_id",
+                "product_id",
+                "product_uom_id",
+                "product_uom_qty",
+                "display_type",
+                "is_downpayment",
+            ]
+        )
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        rows = self.env.execute_query(
+            query.select(
+                SQL(
+                    """
+                    sale_order.id, sale_order.name, sale_order.date_order,
+                    sale_order.client_order_ref,
+                    (SELECT partner.commercial_partner_id FROM res_partner partner
+                      WHERE partner.id = sale_order.partner_id),
+                    (SELECT json_agg(json_build_array(
+                                lines.product_id, lines.product_uom_id, lines.quantity))
+                       FROM (SELECT line.product_id, line.product_uom_id,
+                                    SUM(line.product_uom_qty) AS quantity
+                               FROM sale_order_line line
+                              WHERE line.order_id = sale_order.id
+                                AND line.display_type IS NULL
+                                AND line.product_id IS NOT NULL
+                                AND line.is_downpayment IS NOT TRUE
+                              GROUP BY line.product_id, line.product_uom_id) lines)
+                    """
+                )
+            )
+        )
+        return {
+            order_id: {
+                "id": order_id,
+                "name": name,
+                "date": date_order,
+                "ref": ref,
+                "partner": partner_id,
+                "lines": frozenset(
+                    ((product_id, uom_id), float(quantity))
+                    for product_id, uom_id, quantity in (lines or ())
+                ),
+            }
+            for order_id, name, date_order, ref, partner_id, lines in rows
+        }
 
     def _check_quota(self, orders):
         """An order that takes its customer beyond a quota of the period (配额): what the
@@ -547,25 +751,6 @@ class OrderDeskRule(models.Model):
                     "quotas": crossed,
                 },
             )
-
-    @api.model
-    def _lines_signatures(self, orders):
-        """``{order id: signature}``: the quantities of the product lines (as
-        ``_product_lines`` takes them) of each order of ``orders`` per product and unit, as
-        a frozenset; one grouped read."""
-        quantities = defaultdict(lambda: defaultdict(float))
-        for order, product, uom, quantity in self.env["sale.order.line"]._read_group(
-            [
-                ("order_id", "in", orders.ids),
-                ("display_type", "=", False),
-                ("product_id", "!=", False),
-                ("is_downpayment", "=", False),
-            ],
-            ["order_id", "product_id", "product_uom_id"],
-            ["product_uom_qty:sum"],
-        ):
-            quantities[order.id][(product.id, uom.id)] += quantity
-        return {order.id: frozenset(quantities[order.id].items()) for order in orders}
 
     # ------------------------------------------------------------------------------------------
     # Messages

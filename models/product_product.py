@@ -5,8 +5,7 @@ import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, Query
 
 _logger = logging.getLogger(__name__)
 
@@ -180,10 +179,27 @@ class ProductProduct(models.Model):
         Odoo's ``free_qty`` gives in the warehouse's context (on hand less reserved, in the
         product's unit), in one grouped read of the quants, without the incoming and
         outgoing moves that ``free_qty``'s computation also reads."""
-        products = self.with_context(warehouse_id=warehouse.id)
-        quant_domain = Domain.AND(
-            [products._get_domain_locations()[0], [("product_id", "in", self.ids)]]
+        # The warehouse's locations as ``_get_domain_locations`` finds them (below its view
+        # location), found by the grouped read itself: reading the warehouse and its view
+        # location first would cost two queries.
+        self.env["stock.warehouse"].flush_model(["view_location_id"])
+        self.env["stock.location"].flush_model(["parent_path"])
+        locations = Query(
+            self.env, "stock_location_inner", SQL.identifier("stock_location")
         )
+        locations.add_where(
+            SQL(
+                "stock_location_inner.parent_path LIKE ("
+                "SELECT view.parent_path || '%%' FROM stock_warehouse warehouse "
+                "JOIN stock_location view ON view.id = warehouse.view_location_id "
+                "WHERE warehouse.id = %s)",
+                warehouse.id,
+            )
+        )
+        quant_domain = [
+            ("location_id", "in", locations),
+            ("product_id", "in", self.ids),
+        ]
         groups = (
             self.env["stock.quant"]
             .with_context(active_test=False)

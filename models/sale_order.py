@@ -1,3 +1,4 @@
+import hashlib
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -8,6 +9,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero
 
 from .order_desk_field_guard import desk_clean_text
+from .order_desk_rule import ORDER_DATA_CHECKS
 from .stock_move import DEFER_RESERVATION
 
 DESK_STATES = [
@@ -81,6 +83,7 @@ class SaleOrder(models.Model):
         {
             "desk_state",
             "desk_checked_date",
+            "desk_checked_key",
             "desk_submitted_user_id",
             "desk_submitted_date",
             "desk_approved_user_id",
@@ -143,6 +146,12 @@ class SaleOrder(models.Model):
     )
     desk_checked_date = fields.Datetime(
         string="Last Checked", readonly=True, copy=False, groups="base.group_user"
+    )
+    desk_checked_key = fields.Char(
+        string="Checked Data Key",
+        readonly=True,
+        copy=False,
+        help="Fingerprint of the order's own data as the last check saw it.",
     )
 
     priority = fields.Selection(
@@ -837,11 +846,14 @@ class SaleOrder(models.Model):
         return True
 
     def action_desk_approve(self):
-        """Re-run the checks, then confirm the orders and mark them approved (manager)."""
+        """Re-run the checks, then confirm the orders and mark them approved (manager).
+
+        The checks of the order's own data are not run again on an order unchanged
+        since they last ran (see ``_desk_run_checks``)."""
         # First of all: racing approvals queue here, and then see each other's work.
         self._desk_lock_products()
         self._ensure_can_desk_approve()
-        self._desk_run_checks()
+        self._desk_run_checks(approval=True)
         self._desk_raise_if_blocked()
         self._desk_do_approve()
         return True
@@ -1208,7 +1220,7 @@ class SaleOrder(models.Model):
         )
 
     @api.private
-    def _desk_run_checks(self):
+    def _desk_run_checks(self, approval=False):
         """Evaluate the active rules of each order's company and bring the exceptions up to date.
 
         An open exception whose failure is gone is resolved; one still failing with the same
@@ -1216,28 +1228,29 @@ class SaleOrder(models.Model):
         (the manager accepted exactly that situation); every other failure opens an exception.
         Failures are compared on their stored values (check, line, quantities, amounts), never
         on the rendered text, which depends on the language of whoever runs the checks.
-        Batched: one rule search, the checks' own grouped queries, one write, one create.
+        Batched: the rules kept in memory, the checks' own grouped queries, one write, one
+        create.
+
+        ``approval``: the checks of the order's own data (``ORDER_DATA_CHECKS``) are not
+        run again on orders whose data (header, lines, customer, products, and those
+        rules) is as their last run saw it; their exceptions stay as they are.
         """
         if not self:
             return self.env["order.desk.exception"]
-        # Searched and read in one query: the fields the evaluation reads.
-        rules = self.env["order.desk.rule"].search_fetch(
-            [("company_id", "in", self.company_id.ids)],
-            [
-                "company_id",
-                "check_type",
-                "severity",
-                "tolerance_percent",
-                "duplicate_days",
-            ],
-            order="sequence, id",
+        rules = self.env["order.desk.rule"]._desk_active_rules(self.company_id)
+        self._desk_prefetch_partners()
+        keys = {order.id: order._desk_own_data_key(rules) for order in self}
+        unchanged = (
+            {order.id for order in self if order.desk_checked_key == keys[order.id]}
+            if approval
+            else set()
         )
-        failures = rules._evaluate(self)
+        failures = rules._evaluate(self, unchanged=unchanged)
         # sudo: exceptions are the server's verdict on the orders, which the caller was allowed
         # to write (see _ensure_desk_group); clerks only read them, so no RPC call of theirs can
         # forge or close one.
         Exception_ = self.env["order.desk.exception"].sudo()
-        current = self.sudo().desk_exception_ids
+        current = self._desk_fetch_exceptions()
         open_by_key = {}
         overridden = defaultdict(list)
         for exception in current:
@@ -1246,7 +1259,11 @@ class SaleOrder(models.Model):
                 open_by_key[key] = exception
             elif exception.state == "overridden":
                 overridden[key].append(exception)
-        kept = Exception_
+        # Not judged again: as they were.
+        own_data_rules = rules.filtered(lambda r: r.check_type in ORDER_DATA_CHECKS)
+        kept = current.filtered(
+            lambda e: e.order_id.id in unchanged and e.rule_id in own_data_rules
+        )
         to_create = []
         upgraded = []
         for failure in failures:
@@ -1284,8 +1301,109 @@ class SaleOrder(models.Model):
         stale = current.filtered(lambda e: e.state == "open") - kept
         stale.write({"state": "resolved", "resolved_date": now})
         created = Exception_.create(to_create)
-        self._desk_write({"desk_checked_date": now})
+        for key, orders in self.grouped(lambda o: keys[o.id]).items():
+            orders._desk_write({"desk_checked_date": now, "desk_checked_key": key})
         return created
+
+    def _desk_own_data_key(self, rules):
+        """Fingerprint of what the checks of the order's own data (``ORDER_DATA_CHECKS``
+        of ``rules``) read: the order's header and lines, its customer, delivery address
+        and products, and those rules' settings. Read from what the checks and the
+        confirmation read anyway."""
+        self.ensure_one()
+        partners = (
+            self.partner_id
+            | self.partner_shipping_id
+            | self.partner_id.commercial_partner_id
+        )
+        data = (
+            [
+                (rule.id, rule.check_type, rule.severity, rule.tolerance_percent)
+                for rule in rules
+                if rule.check_type in ORDER_DATA_CHECKS
+                and rule.company_id == self.company_id
+            ],
+            (
+                self.partner_id.id,
+                self.partner_shipping_id.id,
+                self.payment_term_id.id,
+                self.pricelist_id.id,
+                self.currency_id.id,
+                str(self.date_order),
+            ),
+            [
+                (
+                    line.id,
+                    line.display_type,
+                    line.is_downpayment,
+                    line.product_id.id,
+                    line.product_id.active,
+                    line.product_id.sale_ok,
+                    line.product_id.product_tmpl_id.list_price,
+                    line.product_uom_id.id,
+                    line.product_uom_qty,
+                    line.price_unit,
+                    line.discount,
+                    line.product_no_variant_attribute_value_ids.ids,
+                )
+                for line in self.order_line
+            ],
+            [
+                (p.id, p.email, p.phone, p.street, p.city, p.country_id.id)
+                for p in partners
+            ],
+        )
+        return hashlib.sha256(repr(data).encode()).hexdigest()
+
+    def _desk_prefetch_partners(self):
+        """Read in one query the customers, their delivery addresses, the companies'
+        partners (whose language the notes are written in) and the notes' author, with
+        their fields per company (in the orders' company: the credit limit, the price
+        list and terms the confirmation reads), which a read of each would fetch apart."""
+        partners = (
+            self.partner_id
+            | self.partner_shipping_id
+            | self.company_id.partner_id
+            | self.env.user.partner_id
+        )
+        names = [
+            name
+            for name, field in partners._fields.items()
+            if (field.prefetch is True or field.company_dependent) and field.column_type
+        ]
+        # sudo: only the cache is filled, with what the checks, the notes and the
+        # confirmation read next (as the system where they do); nothing is returned.
+        partners.sudo().with_company(self.company_id[:1]).fetch(names)
+
+    def _desk_fetch_exceptions(self):
+        """The exceptions of the orders (as the system), with the fields the checks compare,
+        in one query; the orders' ``desk_exception_ids`` are filled from it (the one2many
+        alone would read their ids, then their fields). Only the checks raise exceptions,
+        and they date each run: an order never checked has none, nothing is read for it."""
+        checked = self.filtered("desk_checked_date")
+        # sudo: see _desk_run_checks.
+        exceptions = self.env["order.desk.exception"].sudo()
+        if checked:
+            exceptions = exceptions.search_fetch(
+                [("order_id", "in", checked.ids)],
+                [
+                    "order_id",
+                    "rule_id",
+                    "line_id",
+                    "state",
+                    "severity",
+                    "message_code",
+                    "message_args",
+                ],
+            )
+        by_order = defaultdict(list)
+        for exception in exceptions:
+            by_order[exception.order_id.id].append(exception.id)
+        # As One2many.read does it: orders whose one2many is in cache already keep it.
+        self._fields["desk_exception_ids"]._insert_cache(
+            self, [tuple(by_order[order_id]) for order_id in self._ids]
+        )
+        return exceptions
 
     def _desk_do_approve(self, auto=False):
         """Mark the orders approved and confirm them; callers check rights and state first.
