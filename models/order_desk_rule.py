@@ -39,6 +39,7 @@ def desk_record_id(value):
         isinstance(value, int) and not isinstance(value, bool) and 0 < value < INT_LIMIT
     )
 
+
 # Checks judging only the order's own data (its header and lines, customer and products):
 # the approval does not run them again while that data is as their last run saw it
 # (sale.order._desk_own_data_key); stock, credit, duplicates, quotas and dates depend on
