@@ -151,6 +151,7 @@ class SaleOrder(models.Model):
         string="Checked Data Key",
         readonly=True,
         copy=False,
+        groups="base.group_user",
         help="Fingerprint of the order's own data as the last check saw it.",
     )
 
