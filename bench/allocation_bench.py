@@ -76,12 +76,14 @@ def build(env, products_count, lines_count, lines_per_order=5):
             for i in range(orders_count)
         ]
     )
-    # Confirmed as the desk's approval does (reservation deferred), in chunks.
+    # Confirmed as the desk's approval does (reservation deferred: its marker is an object,
+    # no context key a caller could send), in chunks.
+    from odoo.addons.order_desk.models.stock_move import DEFER_RESERVATION
+
     for start in range(0, len(orders), 200):
         chunk = orders[start : start + 200]
         chunk.with_context(
-            order_desk_approving=True,
-            order_desk_defer_reservation=True,
+            order_desk_defer_reservation=DEFER_RESERVATION,
             tracking_disable=True,
             mail_notrack=True,
         ).action_confirm()

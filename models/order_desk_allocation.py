@@ -469,6 +469,8 @@ class OrderDeskAllocation(models.Model):
             *(values["product"] for values in lines.values())
         )
         covered = demand_products if products is None else products
+        # sudo: the free stock and the incoming receipts of the products a manager
+        # allocates (only quantities are read), whatever stock rights the manager has.
         stock = {
             product.id: (on_hand, reserved)
             for product, on_hand, reserved in self.env["stock.quant"]

@@ -175,4 +175,6 @@ class OrderDeskDocumentMixin(models.AbstractModel):
                 )
             )
         if procurements:
+            # sudo: as Odoo's own order confirmation runs its procurement; the caller's
+            # decision (resolve, approve) was checked by the action.
             Rule.sudo().run(procurements)

@@ -124,7 +124,8 @@ class OrderDeskKpiAlert(models.Model):
         today = today or fields.Date.context_today(self)
         date_to = today - timedelta(days=today.weekday())
         date_from = date_to - timedelta(days=7)
-        # Every company (a handful of rows), each checked against its own targets.
+        # Every company (a handful of rows), each checked against its own targets. sudo:
+        # the scheduler measures all companies' KPIs, past every user's company rules.
         companies = self.env["res.company"].sudo().search([], limit=None)
         Report = self.env["order.desk.kpi.report"].sudo()
         existing = {
@@ -162,6 +163,8 @@ class OrderDeskKpiAlert(models.Model):
 
     def _desk_schedule_activities(self):
         """A to-do for each desk manager of the alert's company (the superuser left out)."""
+        # sudo: the group's members are read to address the to-dos (no right on users is
+        # asked of the scheduler's caller).
         managers = (
             self.env.ref(MANAGER_GROUP)
             .sudo()

@@ -885,11 +885,12 @@ class OrderDeskReturn(models.Model):
         # are prefilled with the lots the customer named, as the warehouse would.
         MoveLine = self.env["stock.move.line"].sudo()
         vals_list = []
+        replaced = MoveLine.browse()
         for move in receipt.move_ids:
             lines = tracked.filtered(lambda ln, m=move: ln.product_id == m.product_id)
             if not lines:
                 continue
-            move.move_line_ids.unlink()
+            replaced |= move.move_line_ids
             for line in lines:
                 vals_list.append(
                     {
@@ -905,6 +906,8 @@ class OrderDeskReturn(models.Model):
                         "location_dest_id": move.location_dest_id.id,
                     }
                 )
+        # The operations Odoo prefilled are replaced by those naming the lots, in one go.
+        replaced.unlink()
         MoveLine.create(vals_list)
 
     def _desk_after_receipt(self):

@@ -72,7 +72,8 @@ class ProductProduct(models.Model):
                 )
             cr.cache["order_desk_stock_locks"] = held | set(todo)
         if locations:
-            # Found and locked in one statement.
+            # Found and locked in one statement. sudo: the lock covers every quant of the
+            # products, whoever approves (a manager without stock rights included).
             quants = (
                 self.env["stock.quant"]
                 .sudo()

@@ -750,7 +750,29 @@ class SaleOrder(models.Model):
 
     def write(self, vals):
         self._desk_ensure_unlocked(LOCKED_ORDER_FIELDS, vals)
+        self._desk_ensure_settlement_write(vals)
         return super().write(vals)
+
+    def _desk_ensure_settlement_write(self, vals):
+        """Once an order is confirmed, its settlement method (what the prepayment gate and
+        the cash to collect follow) changes by a desk manager only: turning a prepaid order
+        into one on account would ship it unpaid. Raises AccessError for anybody else."""
+        if "desk_settlement_method" not in vals or self._desk_is_manager():
+            return
+        changed = self.filtered(
+            lambda o: (
+                o.state == "sale"
+                and o.desk_settlement_method != vals["desk_settlement_method"]
+            )
+        )
+        if changed:
+            raise AccessError(
+                self.env._(
+                    "%(order)s is confirmed: only an Order Desk manager can change its "
+                    "settlement method (ask a manager, or use Ship Before Payment).",
+                    order=changed[0].name,
+                )
+            )
 
     def _desk_write(self, vals):
         """Write the desk status and its trail (``_desk_system_fields``) from the desk's own

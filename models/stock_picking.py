@@ -1035,6 +1035,8 @@ class StockPicking(models.Model):
         )
         if not trouble:
             return
+        # sudo: the carrier's events (the webhook, an import) open incidents as the system;
+        # which ones is decided by the events' statuses only.
         Incident = self.env["order.desk.incident"].sudo()
         busy = Incident.search(
             [

@@ -214,6 +214,27 @@ class TestAttackFindings(RpcCaseMixin, HttpCase, OrderDeskCase):
         self.assertEqual(order.amount_total, total)
         self.assertEqual(len(order.order_line), 1)
 
+    def test_confirmed_orders_settlement_method_is_a_managers(self):
+        """Found in the final review (kind of F1/F6): an unlocked, confirmed prepaid order
+        turned into one on account by a clerk would ship unpaid."""
+        order = self._approved(qty=2, desk_settlement_method="prepayment")
+        order.with_user(self.manager).action_desk_unlock("Second address")
+        self.assertEqual(order.state, "sale")
+        message = self._rpc_refused(
+            self.clerk,
+            "sale.order",
+            "write",
+            order.ids,
+            {"desk_settlement_method": "on_account"},
+            expected=("AccessError",),
+        )
+        self.assertIn("settlement method", message)
+        self.assertEqual(order.desk_settlement_method, "prepayment")
+        # The same value decides nothing; a manager changes it.
+        order.with_user(self.clerk).write({"desk_settlement_method": "prepayment"})
+        order.with_user(self.manager).write({"desk_settlement_method": "on_account"})
+        self.assertEqual(order.desk_settlement_method, "on_account")
+
     # F7 -------------------------------------------------------------------------------------
     def test_f7_desk_records_stay_in_their_company(self):
         rule = self._rule("payment_term")
