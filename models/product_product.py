@@ -11,6 +11,11 @@ _logger = logging.getLogger(__name__)
 
 # First key of the desk's advisory locks on products: pg_advisory_lock(namespace, id).
 STOCK_LOCK_NAMESPACE = 0x0DE5C
+# Keys of ``cr.cache`` (which Odoo empties when the transaction ends): the products whose
+# desk stock locks this transaction holds, and the quants it row-locked ({product_id: set of
+# the ``parent_path`` prefixes of the locations locked}).
+LOCKS_KEY = "order_desk_stock_locks"
+QUANT_LOCKS_KEY = "order_desk_quant_locks"
 
 
 class ProductProduct(models.Model):
@@ -38,10 +43,11 @@ class ProductProduct(models.Model):
         ``locations``: also lock the quants of the products in these locations (and
         their children) with ``SELECT ... FOR UPDATE``, for reservations made outside
         the desk (Odoo's own confirmation or *Check Availability*), which take no
-        advisory lock.
+        advisory lock; quants this transaction locked already (the approval's free-stock
+        read locks what it reads, see ``_desk_free_qty``) are not locked again.
         """
         cr = self.env.cr
-        held = cr.cache.get("order_desk_stock_locks", set())
+        held = cr.cache.get(LOCKS_KEY, set())
         todo = sorted(set(self.ids) - held)
         if todo:
             self.env.flush_all()
@@ -70,8 +76,8 @@ class ProductProduct(models.Model):
                         ordered,
                     )
                 )
-            cr.cache["order_desk_stock_locks"] = held | set(todo)
-        if locations:
+            cr.cache[LOCKS_KEY] = held | set(todo)
+        if locations and not self._desk_quants_locked(locations):
             # Found and locked in one statement. sudo: the lock covers every quant of the
             # products, whoever approves (a manager without stock rights included).
             quants = (
@@ -93,6 +99,24 @@ class ProductProduct(models.Model):
                 ),
                 log_exceptions=False,
             )
+            locked = cr.cache.setdefault(QUANT_LOCKS_KEY, {})
+            for product in self:
+                locked.setdefault(product.id, set()).update(
+                    locations.mapped("parent_path")
+                )
+
+    @api.private
+    def _desk_quants_locked(self, locations):
+        """Whether this transaction already row-locked every quant of these products in
+        ``locations`` (and their children): the free-stock read of the approval's stock
+        check locks what it reads (``_desk_free_qty``)."""
+        locked = self.env.cr.cache.get(QUANT_LOCKS_KEY, {})
+        paths = locations.mapped("parent_path")
+        return all(
+            any(path.startswith(prefix) for prefix in locked.get(product.id, ()))
+            for product in self
+            for path in paths
+        )
 
     @api.model
     def _desk_stock_lock_release(self, cr):
@@ -179,37 +203,62 @@ class ProductProduct(models.Model):
         """``{product_id: free quantity}`` of the products of ``self`` in ``warehouse``: what
         Odoo's ``free_qty`` gives in the warehouse's context (on hand less reserved, in the
         product's unit), in one grouped read of the quants, without the incoming and
-        outgoing moves that ``free_qty``'s computation also reads."""
+        outgoing moves that ``free_qty``'s computation also reads.
+
+        When this transaction holds the desk's stock locks of the products (an approval
+        about to reserve them), the quants read are row-locked by the same statement.
+        Called by the stock check (``order.desk.rule``)."""
         # The warehouse's locations as ``_get_domain_locations`` finds them (below its view
         # location), found by the grouped read itself: reading the warehouse and its view
         # location first would cost two queries.
         self.env["stock.warehouse"].flush_model(["view_location_id"])
         self.env["stock.location"].flush_model(["parent_path"])
+        view_path = SQL(
+            "(SELECT view.parent_path FROM stock_warehouse warehouse "
+            "JOIN stock_location view ON view.id = warehouse.view_location_id "
+            "WHERE warehouse.id = %s)",
+            warehouse.id,
+        )
         locations = Query(
             self.env, "stock_location_inner", SQL.identifier("stock_location")
         )
         locations.add_where(
-            SQL(
-                "stock_location_inner.parent_path LIKE ("
-                "SELECT view.parent_path || '%%' FROM stock_warehouse warehouse "
-                "JOIN stock_location view ON view.id = warehouse.view_location_id "
-                "WHERE warehouse.id = %s)",
-                warehouse.id,
-            )
+            SQL("stock_location_inner.parent_path LIKE (%s || '%%')", view_path)
         )
         quant_domain = [
             ("location_id", "in", locations),
             ("product_id", "in", self.ids),
         ]
-        groups = (
-            self.env["stock.quant"]
-            .with_context(active_test=False)
-            ._read_group(
+        Quant = self.env["stock.quant"].with_context(active_test=False)
+        cr = self.env.cr
+        if set(self.ids) <= cr.cache.get(LOCKS_KEY, set()):
+            # A desk path about to reserve these products (the approval) holds their stock
+            # locks: the quants read are row-locked by the same statement, and the
+            # reservation that follows needs no second lock (``_desk_quants_locked``).
+            Quant.flush_model(["product_id", "quantity", "reserved_quantity"])
+            quants = Quant._search(quant_domain)
+            cr.execute(
+                SQL(
+                    "SELECT locked.product_id, SUM(locked.quantity), "
+                    "SUM(locked.reserved_quantity), %s FROM (SELECT product_id, quantity, "
+                    "reserved_quantity FROM stock_quant WHERE id IN %s ORDER BY id "
+                    "FOR UPDATE) locked GROUP BY locked.product_id",
+                    view_path,
+                    quants.subselect(),
+                ),
+                log_exceptions=False,
+            )
+            rows = cr.fetchall()
+            groups = [(self.browse(row[0]), row[1], row[2]) for row in rows]
+            locked = cr.cache.setdefault(QUANT_LOCKS_KEY, {})
+            for product_id, _quantity, _reserved, path in rows:
+                locked.setdefault(product_id, set()).add(path)
+        else:
+            groups = Quant._read_group(
                 quant_domain,
                 ["product_id"],
                 ["quantity:sum", "reserved_quantity:sum"],
             )
-        )
         free = {product.id: 0.0 for product in self}
         for product, quantity, reserved in groups:
             free[product.id] = product.uom_id.round(quantity - reserved)

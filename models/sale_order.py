@@ -584,10 +584,17 @@ class SaleOrder(models.Model):
         for order in self:
             order.desk_open_incident_count = counts.get(order._origin, 0)
 
-    @api.depends("picking_ids.move_ids.state", "picking_ids.move_ids.quantity")
+    @api.depends(
+        "picking_ids.move_ids.state",
+        "picking_ids.move_ids.quantity",
+        "picking_ids.move_ids.move_orig_ids",
+    )
     def _compute_desk_reservation_status(self):
         for order in self:
-            moves = order._desk_open_moves()
+            # The legs that take the goods from stock: the pick of a pick-and-ship route,
+            # the delivery of a one-step one.
+            legs = order._desk_reservation_moves()
+            moves = legs.filtered(lambda m, legs=legs: not (m.move_orig_ids & legs))
             states = set(moves.mapped("state"))
             if not moves:
                 order.desk_reservation_status = "none"
@@ -1441,12 +1448,19 @@ class SaleOrder(models.Model):
                 "desk_approved_date": fields.Datetime.now(),
             }
         )
-        # Reservation is deferred from the confirmation to _desk_reserve, which takes the
-        # orders by urgency instead of by creation order. The marker is an object no RPC
-        # call can send: a caller's context never skips the reservation.
-        self.with_context(
-            order_desk_defer_reservation=DEFER_RESERVATION
-        ).action_confirm()
+        if len(self) == 1:
+            # One order has no other to yield to: Odoo's confirmation reserves it as it
+            # would without the desk, once its quants are locked; _desk_reserve (below)
+            # takes what that left (operation types reserving by hand or by date).
+            self._desk_lock_quants()
+            self.action_confirm()
+        else:
+            # Reservation is deferred from the confirmation to _desk_reserve, which takes
+            # the orders by urgency instead of by creation order. The marker is an object
+            # no RPC call can send: a caller's context never skips the reservation.
+            self.with_context(
+                order_desk_defer_reservation=DEFER_RESERVATION
+            ).action_confirm()
         if auto:
 
             def approved(order):
@@ -1509,6 +1523,18 @@ class SaleOrder(models.Model):
             )
         )
 
+    def _desk_reservation_moves(self):
+        """The open moves that reserve the orders' goods, in every leg of their way to
+        the customer (pick, pack, ship: ``stock.picking._desk_is_outbound``); a later
+        leg waits for the earlier one, the first takes the goods from stock.
+
+        :returns: ``stock.move`` records, not done, cancelled or draft."""
+        return self.picking_ids.filtered(
+            lambda p: (
+                p.state not in ("draft", "done", "cancel") and p._desk_is_outbound()
+            )
+        ).move_ids.filtered(lambda m: m.state not in ("draft", "done", "cancel"))
+
     def _desk_priority_key(self):
         """Urgent first, then the earliest promised date, then the oldest order."""
         self.ensure_one()
@@ -1529,23 +1555,36 @@ class SaleOrder(models.Model):
         one transaction, so an order is never left half-locked.
         """
         orders = self.sorted(key=lambda o: o._desk_priority_key())
-        moves = self.env["stock.move"]
-        for order in orders:
-            moves |= order._desk_open_moves().filtered(
-                lambda m: m.state in ("confirmed", "partially_available", "waiting")
-            )
-        if not moves:
-            return
         urgent = orders.filtered(lambda o: o.priority == "1").picking_ids.filtered(
             lambda p: p.state not in ("done", "cancel") and p.priority != "1"
         )
         if urgent:
             urgent.write({"priority": "1"})
+        moves = self.env["stock.move"]
+        for order in orders:
+            moves |= order._desk_reservation_moves().filtered(
+                lambda m: m.state in ("confirmed", "partially_available", "waiting")
+            )
+        if not moves:
+            return
         moves.product_id._desk_lock_stock(moves.location_id)
         # sudo: as in Odoo's own confirmation (stock.rule runs it as superuser), reserving is
         # the consequence of an approval the caller was allowed to make; clerks and managers
         # need no Inventory rights for it.
         moves.sudo()._action_assign()
+
+    def _desk_lock_quants(self):
+        """Row-lock the quants of the orders' goods in their warehouses, against
+        reservations made outside the desk (see ``product.product._desk_lock_stock``;
+        nothing is locked twice)."""
+        # sudo: as _desk_lock_products; the lock covers every quant of the goods.
+        orders = self.sudo()
+        for warehouse, lines in orders.order_line.grouped(
+            lambda line: line.order_id.warehouse_id
+        ).items():
+            products = lines.product_id.filtered("is_storable")
+            if warehouse and products:
+                products._desk_lock_stock(warehouse.view_location_id)
 
     def _desk_lock_products(self):
         """Take the stock locks of the orders' goods (see

@@ -226,6 +226,38 @@ class TestConcurrentApproval(ConcurrentCase):
         self.assertEqual(sorted(reserved), [0] * 5 + [1] * 5)
         self.assertEqual(sum(r for _q, r in state["quants"]), 5)
 
+    def test_stock_locks_end_with_the_transaction(self):
+        # A job that commits chunk by chunk on one cursor locks again in the next chunk:
+        # the locks, and the memory of them, end with the transaction.
+        product_id = self._committed(
+            lambda env: (
+                env["product.product"]
+                .create({"name": "Concurrency relock", "is_storable": True})
+                .id
+            )
+        )
+
+        def held(cr):
+            cr.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                "AND pid = pg_backend_pid() AND objid = %s",
+                [product_id],
+            )
+            return cr.fetchone()[0]
+
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            product = env["product.product"].browse(product_id)
+            product._desk_lock_stock()
+            self.assertEqual(held(cr), 1)
+            cr.commit()  # pylint: disable=invalid-commit
+            self.assertEqual(held(cr), 0, "released by the commit")
+            self.assertNotIn("order_desk_stock_locks", cr.cache)
+            product._desk_lock_stock()
+            self.assertEqual(held(cr), 1, "taken again in the next transaction")
+            cr.rollback()
+            self.assertEqual(held(cr), 0)
+
 
 @tagged("post_install", "-at_install")
 class TestConcurrentTracking(ConcurrentCase):

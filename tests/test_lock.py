@@ -205,6 +205,30 @@ class TestLock(OrderDeskCase):
             ["reserved", "partial", "waiting"],
         )
 
+    def test_two_step_delivery_reserves_the_pick(self):
+        # Pick + ship: the goods leave the stock with the pick; the approval reserves it,
+        # one order alone or in a batch, most urgent first.
+        self.warehouse.delivery_steps = "pick_ship"
+        alone = self._approved(qty=2)
+        picks = alone.picking_ids.filtered(lambda p: p.picking_type_code == "internal")
+        self.assertEqual(picks.move_ids.mapped("state"), ["assigned"])
+        self.assertEqual(sum(picks.move_ids.mapped("quantity")), 2)
+        self.assertEqual(alone.desk_reservation_status, "reserved")
+        later = self._order(lines=[(self.desk, 2, {})])
+        urgent = self._order(lines=[(self.desk, 2, {})], priority="1")
+        (later | urgent).with_user(self.clerk).action_desk_submit()
+        (later | urgent).with_user(self.manager).action_desk_approve()
+        self.assertEqual(self._reserved_pick(urgent), 2)
+        self.assertEqual(self._reserved_pick(later), 1)
+        self.assertEqual(
+            [o.desk_reservation_status for o in (urgent, later)],
+            ["reserved", "partial"],
+        )
+
+    def _reserved_pick(self, order):
+        picks = order.picking_ids.filtered(lambda p: p.picking_type_code == "internal")
+        return sum(picks.move_ids.mapped("quantity"))
+
     def _receipt(self, product, qty, date):
         picking_type = self.warehouse.in_type_id
         picking = self.env["stock.picking"].create(

@@ -16,24 +16,25 @@ class TestSingleOrderQueries(OrderDeskCase):
     order against Odoo's plain confirmation (which reserves too) of the same order on a
     company without desk approval, each with a cold cache as in two RPC calls.
 
-    The target is 1.2 times (118 queries); reached: 120 against 99 (1.21 times; 139,
-    1.40 times, before; 152, 1.54 times, at first). The submission costs 18 queries: the
-    order, its lines (two), company, the notes' author, one read of every partner
-    involved (customer, address, the company's, the author's, with their fields per
-    company), the products (two), the free stock (one grouped read), the price check's
-    price list inputs (three: attribute values of the lines and of the variants, the
-    main company behind the products' currency), the company currency, the credit
+    The target is 1.2 times (118 queries); reached: 118 against 99 (1.19 times; 120,
+    1.21 times, and 139, 1.40 times, before; 152, 1.54 times, at first). The submission
+    costs 18 queries: the order, its lines (two), company, the notes' author, one read of
+    every partner involved (customer, address, the company's, the author's, with their
+    fields per company), the products (two), the free stock (one grouped read), the price
+    check's price list inputs (three: attribute values of the lines and of the variants,
+    the main company behind the products' currency), the company currency, the credit
     exposure (one query), the duplicates (one query), the exception and the note
-    inserted, the order written. The approval costs 102, three more than the plain
+    inserted, the order written. The approval costs 100, one more than the plain
     confirmation: the checks whose inputs lie outside the order (free stock, credit
-    exposure, duplicates: one query each), the order's exceptions (one), the stock lock
-    (one ``FOR UPDATE``) and one more read of the deliveries' moves after the deferred
-    reservation, less three partner reads the checks' prefetch saves the confirmation.
-    What is left above 1.2 times is the submission itself, a separate call that must
-    read the order cold; the checks of the order's own data are not run again on
-    approval while it is unchanged (``TestApprovalRechecks``), rules are kept in memory
-    and each note costs one insert. The bound below holds what is reached so that it
-    cannot grow unnoticed."""
+    exposure, duplicates: one query each; the free-stock read also row-locks the quants
+    it reads, so the reservation needs no lock of its own), the order's exceptions
+    (one), less three partner reads the checks' prefetch saves the confirmation. One
+    order alone is reserved by Odoo's confirmation itself (a batch is reserved
+    afterwards, most urgent first, which costs a second computation of the deliveries'
+    state). What is left above the plain confirmation is the submission itself, a
+    separate call that must read the order cold; the checks of the order's own data are
+    not run again on approval while it is unchanged (``TestApprovalRechecks``), rules
+    are kept in memory and each note costs one insert."""
 
     @classmethod
     def setUpClass(cls):
@@ -101,7 +102,7 @@ class TestSingleOrderQueries(OrderDeskCase):
         self.assertEqual(order.picking_ids.move_ids.mapped("state"), ["assigned"] * 2)
         return queries
 
-    def test_one_order_costs_at_most_1_22_times_a_plain_confirmation(self):
+    def test_one_order_costs_at_most_1_2_times_a_plain_confirmation(self):
         self._plain("warm-up plain")
         self._desk("warm-up desk")
         plain = self._plain("plain")
@@ -112,7 +113,7 @@ class TestSingleOrderQueries(OrderDeskCase):
             plain,
             desk / plain,
         )
-        self.assertLessEqual(desk, 1.22 * plain, f"desk {desk}, plain {plain}")
+        self.assertLessEqual(desk, 1.2 * plain, f"desk {desk}, plain {plain}")
 
 
 @tagged("post_install", "-at_install")
