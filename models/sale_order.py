@@ -1515,14 +1515,6 @@ class SaleOrder(models.Model):
                 }
             )
 
-    def _desk_open_moves(self):
-        return self.picking_ids.move_ids.filtered(
-            lambda m: (
-                m.state not in ("draft", "done", "cancel")
-                and m.picking_code == "outgoing"
-            )
-        )
-
     def _desk_reservation_moves(self):
         """The open moves that reserve the orders' goods, in every leg of their way to
         the customer (pick, pack, ship: ``stock.picking._desk_is_outbound``); a later
@@ -1594,12 +1586,9 @@ class SaleOrder(models.Model):
         self.sudo().order_line.product_id.filtered("is_storable")._desk_lock_stock()
 
     def _desk_release(self, note):
-        pickings = self.picking_ids.filtered(
-            lambda p: (
-                p.state not in ("draft", "done", "cancel")
-                and p.picking_type_code == "outgoing"
-            )
-        )
+        # Every leg that holds the goods (the pick of a pick-and-ship route too); what the
+        # warehouse already picked stays (Odoo's unreserve skips it).
+        pickings = self._desk_reservation_moves().picking_id
         # sudo: releasing was decided by a desk manager or the scheduler, who need no
         # Inventory rights for it; only these orders' own deliveries are touched.
         pickings.sudo().do_unreserve()

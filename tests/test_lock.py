@@ -224,6 +224,10 @@ class TestLock(OrderDeskCase):
             [o.desk_reservation_status for o in (urgent, later)],
             ["reserved", "partial"],
         )
+        # Released (by hand, or when the hold expires): the pick gives the goods back.
+        alone.with_user(self.manager).action_desk_release_reservation()
+        self.assertEqual(picks.move_ids.quantity, 0)
+        self.assertEqual(alone.desk_reservation_status, "waiting")
 
     def _reserved_pick(self, order):
         picks = order.picking_ids.filtered(lambda p: p.picking_type_code == "internal")
