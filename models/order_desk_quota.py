@@ -204,7 +204,8 @@ class OrderDeskQuota(models.Model):
                 ("date_end", ">=", date_min),
                 "|",
                 ("partner_id", "in", partners.ids),
-                ("category_id", "in", partners.category_id.ids),
+                # The customers' tags found by the search itself (no read of them first).
+                ("category_id.partner_ids", "in", partners.ids),
                 "|",
                 ("product_id", "in", products.ids),
                 ("product_categ_id", "in", list(category_ids)),

@@ -414,8 +414,12 @@ class OrderDeskRule(models.Model):
         # totals are read, and only to build the message of this check.
         partners_sudo = partners.sudo()
         limits = {p.id: p.credit_limit for p in partners_sudo}
+        limited = partners_sudo.filtered(lambda p: limits[p.id])
+        if not limited:
+            # No limit to compare with: the exposure is not read at all.
+            return
         receivable, open_amounts = self._credit_exposure(
-            partners_sudo, company, exclude=orders
+            limited, company, exclude=orders
         )
         this_amounts = defaultdict(float)
         for order in orders:
