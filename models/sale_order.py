@@ -6,10 +6,11 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import float_compare, float_is_zero
+from odoo.tools import SQL, float_compare, float_is_zero
 
 from .order_desk_field_guard import desk_clean_text
 from .order_desk_rule import ORDER_DATA_CHECKS
+from .product_product import LOCKS_KEY
 from .stock_move import DEFER_RESERVATION
 
 DESK_STATES = [
@@ -1581,9 +1582,31 @@ class SaleOrder(models.Model):
     def _desk_lock_products(self):
         """Take the stock locks of the orders' goods (see
         ``product.product._desk_lock_stock``)."""
-        # sudo: only the ids of the goods are read, to queue behind other reservations;
-        # the caller's rights are checked right after.
-        self.sudo().order_line.product_id.filtered("is_storable")._desk_lock_stock()
+        Product = self.env["product.product"]
+        if LOCKS_KEY in self.env.cr.cache:
+            # sudo: only the ids of the goods are read, to queue behind other
+            # reservations; the caller's rights are checked right after.
+            products = self.sudo().order_line.product_id.filtered("is_storable")
+        else:
+            # The first lock of the transaction (an approval called over RPC) is followed
+            # by a rollback that empties the ORM's cache: the ids are read with one
+            # statement instead of loading the lines and products for nothing. As the
+            # system, for the same reason as above.
+            self.env["sale.order.line"].flush_model(["order_id", "product_id"])
+            Product.flush_model(["product_tmpl_id"])
+            self.env["product.template"].flush_model(["is_storable"])
+            self.env.cr.execute(
+                SQL(
+                    "SELECT DISTINCT line.product_id FROM sale_order_line line "
+                    "JOIN product_product product ON product.id = line.product_id "
+                    "JOIN product_template template "
+                    "ON template.id = product.product_tmpl_id "
+                    "WHERE line.order_id IN %s AND template.is_storable",
+                    tuple(self.ids) or (0,),
+                )
+            )
+            products = Product.browse([row[0] for row in self.env.cr.fetchall()])
+        products._desk_lock_stock()
 
     def _desk_release(self, note):
         # Every leg that holds the goods (the pick of a pick-and-ship route too); what the
