@@ -14,33 +14,31 @@ def money_matched_sql(moves):
     sub-query), in each move's own currency; a move may have two rows (its items on either
     side of the matching). The one definition of "paid" of the desk: the ORM
     (``account.move._desk_money_matched``) and the install's SQL (``hooks``) both use it."""
-    return SQL(
-        """
-        SELECT line.move_id, SUM(part.debit_amount_currency)
-          FROM account_move_line line
-          JOIN account_account account ON account.id = line.account_id
-          JOIN account_partial_reconcile part ON part.debit_move_id = line.id
-          JOIN account_move_line other ON other.id = part.credit_move_id
-          JOIN account_move money ON money.id = other.move_id
-         WHERE line.move_id IN %(moves)s
-           AND account.account_type = 'asset_receivable'
-           AND %(money)s
-         GROUP BY line.move_id
-         UNION ALL
-        SELECT line.move_id, SUM(part.credit_amount_currency)
-          FROM account_move_line line
-          JOIN account_account account ON account.id = line.account_id
-          JOIN account_partial_reconcile part ON part.credit_move_id = line.id
-          JOIN account_move_line other ON other.id = part.debit_move_id
-          JOIN account_move money ON money.id = other.move_id
-         WHERE line.move_id IN %(moves)s
-           AND account.account_type = 'asset_receivable'
-           AND %(money)s
-         GROUP BY line.move_id
-        """,
-        moves=moves,
-        money=MONEY_MOVE,
-    )
+
+    def side(own, other):
+        # The items on the ``own`` side of a matching, with the money on the other side.
+        # Two indexed joins rather than one join on either column.
+        return SQL(
+            """
+            SELECT line.move_id, SUM(%(amount)s)
+              FROM account_move_line line
+              JOIN account_account account ON account.id = line.account_id
+              JOIN account_partial_reconcile part ON %(own)s = line.id
+              JOIN account_move_line other ON other.id = %(other)s
+              JOIN account_move money ON money.id = other.move_id
+             WHERE line.move_id IN %(moves)s
+               AND account.account_type = 'asset_receivable'
+               AND %(money)s
+             GROUP BY line.move_id
+            """,
+            amount=SQL.identifier("part", f"{own}_amount_currency"),
+            own=SQL.identifier("part", f"{own}_move_id"),
+            other=SQL.identifier("part", f"{other}_move_id"),
+            moves=moves,
+            money=MONEY_MOVE,
+        )
+
+    return SQL("%s UNION ALL %s", side("debit", "credit"), side("credit", "debit"))
 
 
 class AccountMove(models.Model):

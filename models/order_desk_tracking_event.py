@@ -142,8 +142,8 @@ class OrderDeskTrackingEvent(models.Model):
         if early:
             raise ValidationError(
                 self.env._(
-                    "The tracking event at %(date)s is before 2000: no date of a "
-                    "tracking event.",
+                    "The tracking event at %(date)s is before 2000: check the year of "
+                    "the event's date.",
                     date=fields.Datetime.to_string(early[0].event_date),
                 )
             )
@@ -152,8 +152,8 @@ class OrderDeskTrackingEvent(models.Model):
         if future:
             raise ValidationError(
                 self.env._(
-                    "The tracking event at %(date)s is in the future: events are "
-                    "recorded when they happened.",
+                    "The tracking event at %(date)s is in the future: enter the date "
+                    "and time it happened, in your time zone.",
                     date=fields.Datetime.to_string(future[0].event_date),
                 )
             )

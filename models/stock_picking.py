@@ -977,7 +977,7 @@ class StockPicking(models.Model):
         if moment < MIN_EVENT_DATE:
             raise ValidationError(
                 self.env._(
-                    "the time %(value)s is before 2000: no date of a tracking event.",
+                    "the time %(value)s is before 2000: check the year.",
                     value=shown,
                 )
             )
