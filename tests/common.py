@@ -202,8 +202,17 @@ class OrderDeskCase(QueryCountMixin, TransactionCase):
         )
         return user
 
-    def _desk_return(self, order, picking, quantity, user=None, submit=False):
-        """A return request of ``quantity`` of ``order``'s first line for a defect."""
+    def _desk_return(
+        self,
+        order,
+        picking,
+        quantity,
+        reason=None,
+        user=None,
+        submit=False,
+        **line_vals,
+    ):
+        """A return request of ``quantity`` of ``order``'s first line (a defect by default)."""
         ret = (
             self.env["order.desk.return"]
             .with_user(user or self.clerk)
@@ -216,9 +225,11 @@ class OrderDeskCase(QueryCountMixin, TransactionCase):
                             {
                                 "sale_line_id": order.order_line[:1].id,
                                 "quantity": quantity,
-                                "reason_id": self.env.ref(
-                                    "order_desk.return_reason_defect"
+                                "reason_id": (
+                                    reason
+                                    or self.env.ref("order_desk.return_reason_defect")
                                 ).id,
+                                **line_vals,
                             }
                         )
                     ],
