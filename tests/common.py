@@ -1,5 +1,7 @@
 import difflib
 import gc
+import importlib.util
+import pathlib
 import re
 from unittest.mock import patch
 
@@ -170,6 +172,83 @@ class OrderDeskCase(QueryCountMixin, TransactionCase):
         }
         values.update(vals)
         return cls.env["sale.order"].create(values)
+
+    @classmethod
+    def _webhook_carrier(cls, name):
+        """A carrier ``name`` (with its shipping product) and its new webhook token."""
+        product = cls.env["product.product"].create(
+            {"name": f"{name} shipping", "type": "service"}
+        )
+        carrier = cls.env["delivery.carrier"].create(
+            {"name": name, "product_id": product.id}
+        )
+        carrier.action_desk_generate_webhook_token()
+        return carrier, carrier.sudo().desk_webhook_token
+
+    @classmethod
+    def _portal_user(cls, login, phone="+86 10 0001", street="2 Portal Road"):
+        """A portal user (password: the login) whose contact has a complete address."""
+        user = new_test_user(
+            cls.env, login=login, password=login, groups="base.group_portal"
+        )
+        user.partner_id.write(
+            {
+                "email": f"{login}@portal.test",
+                "phone": phone,
+                "street": street,
+                "city": "Beijing",
+                "country_id": cls.country.id,
+            }
+        )
+        return user
+
+    def _desk_return(
+        self,
+        order,
+        picking,
+        quantity,
+        reason=None,
+        user=None,
+        submit=False,
+        **line_vals,
+    ):
+        """A return request of ``quantity`` of ``order``'s first line (a defect by default)."""
+        ret = (
+            self.env["order.desk.return"]
+            .with_user(user or self.clerk)
+            .create(
+                {
+                    "order_id": order.id,
+                    "picking_id": picking.id,
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "sale_line_id": order.order_line[:1].id,
+                                "quantity": quantity,
+                                "reason_id": (
+                                    reason
+                                    or self.env.ref("order_desk.return_reason_defect")
+                                ).id,
+                                **line_vals,
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        if submit:
+            ret.action_submit()
+        return ret
+
+    def _migrate(self, script, version="19.0.1.1.0"):
+        """Run migration ``script`` of 19.0.1.2.0 as Odoo does upgrading from ``version``."""
+        folder = pathlib.Path(__file__).parent.parent / "migrations/19.0.1.2.0"
+        spec = importlib.util.spec_from_file_location(
+            script.replace("-", "_"), folder / f"{script}.py"
+        )
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.migrate(self.env.cr, version)
 
     def _open_messages(self, order):
         return order.desk_exception_ids.filtered(lambda e: e.state == "open").mapped(

@@ -5,6 +5,12 @@ class RpcCaseMixin:
     """Calls a model method over HTTP as a logged-in user, the way any JSON-RPC client does
     (``/web/dataset/call_kw``): the caller chooses the arguments and the context."""
 
+    def _json_rpc(self, url, **params):
+        """The HTTP response to a JSON-RPC ``call`` of ``url`` with ``params``."""
+        return self.url_open(
+            url, json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}
+        )
+
     def _rpc(self, user, model, method, *args, **kwargs):
         """``(result, error class name, error message)`` of the call as ``user``."""
         if getattr(self, "_rpc_login", None) != user.login:
@@ -12,19 +18,12 @@ class RpcCaseMixin:
             self._rpc_login = user.login
         # Refusals are logged by Odoo's HTTP layer as warnings; the test checks them.
         with mute_logger("odoo.http"):
-            response = self.url_open(
+            response = self._json_rpc(
                 f"/web/dataset/call_kw/{model}/{method}",
-                json={
-                    "jsonrpc": "2.0",
-                    "method": "call",
-                    "id": 1,
-                    "params": {
-                        "model": model,
-                        "method": method,
-                        "args": list(args),
-                        "kwargs": kwargs,
-                    },
-                },
+                model=model,
+                method=method,
+                args=list(args),
+                kwargs=kwargs,
             )
         self.env.invalidate_all()
         self.assertEqual(response.status_code, 200, response.text)

@@ -1,6 +1,3 @@
-import importlib.util
-import pathlib
-
 from psycopg2 import IntegrityError
 
 from odoo import Command, fields
@@ -27,7 +24,6 @@ class TestAttackFindings(RpcCaseMixin, HttpCase, OrderDeskCase):
         super().setUpClass()
         cls._set_stock(cls.product, 1000)
         cls.company.order_desk_return_days = 30
-        cls.reason = cls.env.ref("order_desk.return_reason_defect")
         cls.stocker = new_test_user(
             cls.env,
             login="od_find_stocker",
@@ -54,44 +50,16 @@ class TestAttackFindings(RpcCaseMixin, HttpCase, OrderDeskCase):
             incident.line_ids.quantity = quantity
         return incident
 
-    def _return(self, order, picking, quantity):
-        return (
-            self.env["order.desk.return"]
-            .with_user(self.clerk)
-            .create(
-                {
-                    "order_id": order.id,
-                    "picking_id": picking.id,
-                    "line_ids": [
-                        Command.create(
-                            {
-                                "sale_line_id": order.order_line.id,
-                                "quantity": quantity,
-                                "reason_id": self.reason.id,
-                            }
-                        )
-                    ],
-                }
-            )
-        )
-
     # F2 -------------------------------------------------------------------------------------
     def test_f2_portal_signature_submits_instead_of_confirming(self):
         order = self._order(require_signature=True, require_payment=False)
         order.action_quotation_sent()
         token = order._portal_ensure_token()
-        response = self.url_open(
+        response = self._json_rpc(
             f"/my/orders/{order.id}/accept",
-            json={
-                "jsonrpc": "2.0",
-                "method": "call",
-                "id": 1,
-                "params": {
-                    "access_token": token,
-                    "name": "Chen Jing",
-                    "signature": SIGNATURE,
-                },
-            },
+            access_token=token,
+            name="Chen Jing",
+            signature=SIGNATURE,
         )
         self.assertEqual(response.status_code, 200)
         self.assertNotIn("error", response.json().get("result", {}))
@@ -364,8 +332,9 @@ class TestAttackFindings(RpcCaseMixin, HttpCase, OrderDeskCase):
     # F14 ------------------------------------------------------------------------------------
     def test_f14_returns_submitted_together_fit_together(self):
         order, picking = self._shipped(qty=2, ref="F14-1")
-        self._return(order, picking, 1.0).action_submit()
-        batch = self._return(order, picking, 1.0) | self._return(order, picking, 1.0)
+        self._desk_return(order, picking, 1.0, submit=True)
+        batch = self._desk_return(order, picking, 1.0)
+        batch |= self._desk_return(order, picking, 1.0)
         self._rpc_refused(self.clerk, "order.desk.return", "action_submit", batch.ids)
         self.assertEqual(set(batch.mapped("state")), {"draft"})
         batch[0].action_submit()
@@ -409,20 +378,14 @@ class TestAttackFindings(RpcCaseMixin, HttpCase, OrderDeskCase):
             "UPDATE order_desk_overview_tile SET threshold_days = 1000000 WHERE id = %s",
             [tile.id],
         )
-        path = pathlib.Path(__file__).parent.parent / (
-            "migrations/19.0.1.2.0/pre-10_day_limits.py"
-        )
-        spec = importlib.util.spec_from_file_location("pre_10_day_limits", path)
-        script = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(script)
-        script.migrate(self.env.cr, "19.0.1.1.0")
+        self._migrate("pre-10_day_limits")
         tile.invalidate_recordset()
         self.assertEqual(tile.threshold_days, 3650)
 
     # F18 ------------------------------------------------------------------------------------
     def test_f18_done_returns_portal_responsibles_and_the_token(self):
         order, picking = self._shipped(qty=2, ref="F18-1")
-        ret = self._return(order, picking, 1.0)
+        ret = self._desk_return(order, picking, 1.0)
         ret.action_submit()
         self._rpc_refused(
             self.clerk, "order.desk.return", "write", ret.ids, {"note": "changed"}

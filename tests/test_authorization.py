@@ -18,31 +18,6 @@ class TestAuthorization(RpcCaseMixin, HttpCase, OrderDeskCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._set_stock(cls.product, 1000)
-        cls.reason = cls.env.ref("order_desk.return_reason_defect")
-
-    def _return(self, order, picking, quantity, submit=True):
-        ret = (
-            self.env["order.desk.return"]
-            .with_user(self.clerk)
-            .create(
-                {
-                    "order_id": order.id,
-                    "picking_id": picking.id,
-                    "line_ids": [
-                        Command.create(
-                            {
-                                "sale_line_id": order.order_line.id,
-                                "quantity": quantity,
-                                "reason_id": self.reason.id,
-                            }
-                        )
-                    ],
-                }
-            )
-        )
-        if submit:
-            ret.action_submit()
-        return ret
 
     def _incident(self, picking, quantity=None, user=None):
         incident = (
@@ -105,7 +80,7 @@ class TestAuthorization(RpcCaseMixin, HttpCase, OrderDeskCase):
 
     def test_state_key_does_not_move_returns(self):
         order, picking = self._shipped(qty=3, ref="AUTH-R1")
-        ret = self._return(order, picking, 1.0)
+        ret = self._desk_return(order, picking, 1.0, submit=True)
         key = {"order_desk_state_write": True}
         self._rpc_refused(
             self.clerk,
@@ -295,7 +270,7 @@ class TestAuthorization(RpcCaseMixin, HttpCase, OrderDeskCase):
     def test_incident_and_return_audit_fields(self):
         order, picking = self._shipped(qty=3, ref="AUTH-A1")
         incident = self._incident(picking)
-        ret = self._return(order, picking, 1.0, submit=False)
+        ret = self._desk_return(order, picking, 1.0)
         cases = [
             ("order.desk.incident", incident, {"resolved_user_id": self.clerk.id}),
             ("order.desk.incident", incident, {"resolved_date": "2026-01-01"}),
@@ -461,7 +436,7 @@ class TestAuthorization(RpcCaseMixin, HttpCase, OrderDeskCase):
 
     def test_reship_cap_counts_returns(self):
         order, picking = self._shipped(qty=3, ref="AUTH-S2")
-        ret = self._return(order, picking, 2.0)
+        ret = self._desk_return(order, picking, 2.0, submit=True)
         ret.with_user(self.manager).action_approve()
         incident = self._incident(picking, quantity=2.0)
         with self.assertRaisesRegex(AccessError, "returned"):

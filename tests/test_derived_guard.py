@@ -84,7 +84,6 @@ class GuardCase(AllocationCase):
             groups="sales_team.group_sale_salesman",
             company_id=cls.company.id,
         )
-        cls.reason = cls.env.ref("order_desk.return_reason_defect")
 
     def _users_of(self, model):
         """The users allowed to write ``model`` (by their access rights) who try."""
@@ -111,26 +110,7 @@ class GuardCase(AllocationCase):
         incident.write({"resolution": "reship", "resolution_note": "Lost"})
         incident.line_ids.quantity = 1.0
         incident.with_user(self.clerk).action_resolve()
-        ret = (
-            self.env["order.desk.return"]
-            .with_user(self.clerk)
-            .create(
-                {
-                    "order_id": order.id,
-                    "picking_id": picking.id,
-                    "line_ids": [
-                        Command.create(
-                            {
-                                "sale_line_id": order.order_line.id,
-                                "quantity": 1.0,
-                                "reason_id": self.reason.id,
-                            }
-                        )
-                    ],
-                }
-            )
-        )
-        ret.action_submit()
+        self._desk_return(order, picking, 1.0, submit=True)
         order._create_invoices().action_post()
         self.env["order.desk.quota"].create(
             {

@@ -1,6 +1,3 @@
-import importlib.util
-import pathlib
-
 from odoo import Command
 from odoo.tests import tagged
 from odoo.tools.sql import column_exists
@@ -115,13 +112,7 @@ class TestInstallOnLiveDatabase(OrderDeskCase):
             " DROP COLUMN desk_ready_date CASCADE,"
             " DROP COLUMN desk_shipped_in_full CASCADE"
         )
-        path = pathlib.Path(__file__).parent.parent / (
-            "migrations/19.0.1.2.0/pre-13_kpi_columns.py"
-        )
-        spec = importlib.util.spec_from_file_location("pre_13_kpi_columns", path)
-        script = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(script)
-        script.migrate(self.cr, "19.0.1.1.0")
+        self._migrate("pre-13_kpi_columns")
         for column in KPI_PRE_INIT_COLUMNS:
             self.assertTrue(column_exists(self.cr, "sale_order", column), column)
 

@@ -1,6 +1,4 @@
-import importlib.util
 import io
-import pathlib
 from datetime import date, datetime
 from unittest.mock import patch
 
@@ -422,13 +420,7 @@ class TestKpiTimeline(KpiCase):
         )
         self.env.invalidate_all()
         # The 19.0.1.2.0 migration script itself, as Odoo runs it on upgrade.
-        path = pathlib.Path(__file__).parent.parent / (
-            "migrations/19.0.1.2.0/post-13_kpi_dates.py"
-        )
-        spec = importlib.util.spec_from_file_location("post_13_kpi_dates", path)
-        script = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(script)
-        script.migrate(self.env.cr, "19.0.1.1.0")
+        self._migrate("post-13_kpi_dates")
         self.env.invalidate_all()
         self.assertEqual(order.desk_ready_date, dt("2024-05-07 08:00:00"))
         self.assertEqual((order.desk_reject_count, order.desk_unlock_count), (1, 1))

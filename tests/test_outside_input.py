@@ -3,7 +3,7 @@ import json
 import re
 from datetime import date
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import OrderDeskCase
 from .rpc import RpcCaseMixin
@@ -32,26 +32,8 @@ class TestOutsideInput(RpcCaseMixin, HttpCase, OrderDeskCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._set_stock(cls.product, 1000)
-        product = cls.env["product.product"].create(
-            {"name": "OD Input Express shipping", "type": "service"}
-        )
-        cls.carrier = cls.env["delivery.carrier"].create(
-            {"name": "OD Input Express", "product_id": product.id}
-        )
-        cls.carrier.action_desk_generate_webhook_token()
-        cls.token = cls.carrier.sudo().desk_webhook_token
-        cls.portal = new_test_user(
-            cls.env, login="od_input_portal", groups="base.group_portal"
-        )
-        cls.portal.partner_id.write(
-            {
-                "email": "od_input_portal@portal.test",
-                "phone": "+86 10 0001",
-                "street": "2 Portal Road",
-                "city": "Beijing",
-                "country_id": cls.country.id,
-            }
-        )
+        cls.carrier, cls.token = cls._webhook_carrier("OD Input Express")
+        cls.portal = cls._portal_user("od_input_portal")
         cls.reason = cls.env.ref("order_desk.return_reason_changed_mind")
 
     def setUp(self):

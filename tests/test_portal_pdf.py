@@ -116,21 +116,7 @@ class TestDeskPortalPdf(PortalPdfMixin, HttpCase, OrderDeskCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._set_stock(cls.product, 100)
-        cls.portal_user = new_test_user(
-            cls.env,
-            login="od_pdf_rma",
-            password="od_pdf_rma",
-            groups="base.group_portal",
-        )
-        cls.portal_user.partner_id.write(
-            {
-                "email": "od_pdf_rma@portal.test",
-                "phone": "+86 10 0001",
-                "street": "2 Portal Road",
-                "city": "Beijing",
-                "country_id": cls.country.id,
-            }
-        )
+        cls.portal_user = cls._portal_user("od_pdf_rma")
         cls.reason = cls.env.ref("order_desk.return_reason_changed_mind")
 
     def setUp(self):

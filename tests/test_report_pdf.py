@@ -62,27 +62,7 @@ class TestChinesePdf(HttpCase, OrderDeskCase):
         invoice = order._create_invoices()
         invoice.invoice_date = date.today().replace(day=1)
         invoice.action_post()
-        ret = (
-            self.env["order.desk.return"]
-            .with_user(self.clerk)
-            .create(
-                {
-                    "order_id": order.id,
-                    "picking_id": picking.id,
-                    "line_ids": [
-                        Command.create(
-                            {
-                                "sale_line_id": order.order_line[0].id,
-                                "quantity": 1,
-                                "reason_id": self.env.ref(
-                                    "order_desk.return_reason_defect"
-                                ).id,
-                            }
-                        )
-                    ],
-                }
-            )
-        )
+        ret = self._desk_return(order, picking, 1.0)
         wizard = (
             self.env["order.desk.reconcile.wizard"]
             .with_user(self.accountant)

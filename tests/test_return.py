@@ -47,28 +47,6 @@ class TestReturn(OrderDeskCase):
             order._create_invoices().action_post()
         return order, picking
 
-    def _request(self, order, picking, quantity, reason=None, user=None, **line_vals):
-        return (
-            self.env["order.desk.return"]
-            .with_user(user or self.clerk)
-            .create(
-                {
-                    "order_id": order.id,
-                    "picking_id": picking.id,
-                    "line_ids": [
-                        Command.create(
-                            {
-                                "sale_line_id": order.order_line[0].id,
-                                "quantity": quantity,
-                                "reason_id": (reason or self.defect).id,
-                                **line_vals,
-                            }
-                        )
-                    ],
-                }
-            )
-        )
-
     def _on_hand(self, product, lot=None):
         return self.env["stock.quant"]._get_available_quantity(
             product, self.stock_location, lot_id=lot, strict=bool(lot)
@@ -131,14 +109,14 @@ class TestReturn(OrderDeskCase):
 
     def test_exchange_life_cycle(self):
         order, picking = self._delivered_order(qty=2)
-        ret = self._request(order, picking, 1.0, reason=self.wrong_item)
+        ret = self._desk_return(order, picking, 1.0, reason=self.wrong_item)
         self.assertEqual(ret.line_ids.outcome, "exchange")
         ret.action_submit()
         ret.with_user(self.manager).action_approve()
         self._receive(ret)
         self.assertEqual(order.order_line.qty_delivered, 1.0)
         with self.assertRaisesRegex(UserError, "Exchanges are shipped for received"):
-            self._request(order, picking, 1.0).action_create_exchange()
+            self._desk_return(order, picking, 1.0).action_create_exchange()
         ret.action_create_exchange()
         exchange = ret.exchange_picking_ids
         self.assertEqual(len(exchange), 1)
@@ -151,9 +129,9 @@ class TestReturn(OrderDeskCase):
 
     def test_partial_returns_over_two_requests(self):
         order, picking = self._delivered_order(qty=3)
-        first = self._request(order, picking, 2.0)
+        first = self._desk_return(order, picking, 2.0)
         first.action_submit()
-        second = self._request(order, picking, 2.0)
+        second = self._desk_return(order, picking, 2.0)
         with self.assertRaisesRegex(UserError, "only 1 can still come back"):
             second.action_submit()
         second.line_ids.quantity = 1.0
@@ -163,13 +141,13 @@ class TestReturn(OrderDeskCase):
         second.with_user(self.manager).action_approve()
         self._receive(second)
         self.assertEqual(order.order_line.qty_delivered, 0.0)
-        third = self._request(order, picking, 1.0)
+        third = self._desk_return(order, picking, 1.0)
         with self.assertRaisesRegex(UserError, "only 0 can still come back"):
             third.action_submit()
 
     def test_refusals(self):
         order, picking = self._delivered_order(qty=2)
-        too_many = self._request(order, picking, 3.0)
+        too_many = self._desk_return(order, picking, 3.0)
         with self.assertRaisesRegex(UserError, "only 2 can still come back"):
             too_many.action_submit()
         self.assertEqual(too_many.state, "draft")
@@ -192,7 +170,7 @@ class TestReturn(OrderDeskCase):
                 }
             )
 
-        ret = self._request(order, picking, 1.0)
+        ret = self._desk_return(order, picking, 1.0)
         with self.assertRaisesRegex(
             UserError, "Only returns to approve can be approved"
         ):
@@ -217,7 +195,7 @@ class TestReturn(OrderDeskCase):
 
     def test_reject_and_cancel(self):
         order, picking = self._delivered_order(qty=2)
-        ret = self._request(order, picking, 1.0)
+        ret = self._desk_return(order, picking, 1.0)
         ret.action_submit()
         wizard = (
             self.env["order.desk.return.reject.wizard"]
@@ -235,14 +213,14 @@ class TestReturn(OrderDeskCase):
         ret.action_cancel()
         self.assertEqual((ret.state, receipt.state), ("cancelled", "cancel"))
         # The quantities are free again.
-        again = self._request(order, picking, 2.0)
+        again = self._desk_return(order, picking, 2.0)
         again.action_submit()
         self.assertEqual(again.state, "to_approve")
 
     def test_return_window(self):
         with freeze_time(fields.Datetime.now() - timedelta(days=45)):
             order, picking = self._delivered_order(qty=2)
-        ret = self._request(order, picking, 1.0)
+        ret = self._desk_return(order, picking, 1.0)
         self.assertTrue(ret.is_outside_window)
         with self.assertRaisesRegex(UserError, "return window closed"):
             ret.action_submit()
@@ -253,7 +231,7 @@ class TestReturn(OrderDeskCase):
         ret.with_user(self.manager).action_approve()
         self.assertEqual(ret.state, "approved")
         self.company.order_desk_return_days = 0
-        self.assertFalse(self._request(order, picking, 1.0).is_outside_window)
+        self.assertFalse(self._desk_return(order, picking, 1.0).is_outside_window)
 
     def test_window_runs_from_the_customers_receipt(self):
         """Goods left on 1 March and reached the customer on 25 March: with a 30-day
@@ -265,11 +243,11 @@ class TestReturn(OrderDeskCase):
         with freeze_time("2026-03-25 15:00:00"):
             received_picking.with_user(self.clerk).action_desk_confirm_delivered()
         with freeze_time("2026-04-10 09:00:00"):
-            ret = self._request(received, received_picking, 1.0)
+            ret = self._desk_return(received, received_picking, 1.0)
             self.assertEqual(ret.return_deadline, fields.Date.to_date("2026-04-24"))
             ret.action_submit()
             self.assertEqual(ret.state, "to_approve")
-            late = self._request(unknown, unknown_picking, 1.0)
+            late = self._desk_return(unknown, unknown_picking, 1.0)
             self.assertEqual(late.return_deadline, fields.Date.to_date("2026-03-31"))
             with self.assertRaisesRegex(UserError, "return window closed"):
                 late.action_submit()
@@ -281,7 +259,7 @@ class TestReturn(OrderDeskCase):
         self.product.invoice_policy = "order"
         order, picking = self._delivered_order(qty=5)
         self.assertTrue(order.desk_amounts_agree)
-        ret = self._request(order, picking, 2.0)
+        ret = self._desk_return(order, picking, 2.0)
         ret.action_submit()
         ret.with_user(self.manager).action_approve()
         self._receive(ret)
@@ -300,7 +278,7 @@ class TestReturn(OrderDeskCase):
     def test_exchanged_goods_stay_due(self):
         self.product.invoice_policy = "order"
         order, picking = self._delivered_order(qty=2)
-        ret = self._request(order, picking, 1.0, reason=self.wrong_item)
+        ret = self._desk_return(order, picking, 1.0, reason=self.wrong_item)
         ret.action_submit()
         ret.with_user(self.manager).action_approve()
         self._receive(ret)
@@ -324,17 +302,17 @@ class TestReturn(OrderDeskCase):
         self.assertEqual(len(delivered), 2)
         kept = lots - delivered
 
-        no_lot = self._request(order, picking, 1.0)
+        no_lot = self._desk_return(order, picking, 1.0)
         with self.assertRaisesRegex(UserError, "name the lot or serial"):
             no_lot.action_submit()
-        wrong = self._request(order, picking, 1.0, lot_id=kept.id)
+        wrong = self._desk_return(order, picking, 1.0, lot_id=kept.id)
         with self.assertRaisesRegex(UserError, "was not delivered"):
             wrong.action_submit()
-        two = self._request(order, picking, 2.0, lot_id=delivered[0].id)
+        two = self._desk_return(order, picking, 2.0, lot_id=delivered[0].id)
         with self.assertRaisesRegex(UserError, "One line per serial number"):
             two.action_submit()
 
-        ret = self._request(order, picking, 1.0, lot_id=delivered[0].id)
+        ret = self._desk_return(order, picking, 1.0, lot_id=delivered[0].id)
         ret.action_submit()
         ret.with_user(self.manager).action_approve()
         self.assertEqual(ret.return_picking_ids.move_line_ids.lot_id, delivered[0])
@@ -342,7 +320,7 @@ class TestReturn(OrderDeskCase):
         self.assertEqual(ret.state, "received")
         self.assertEqual(self._on_hand(camera, delivered[0]), 1.0)
         self.assertEqual(self._on_hand(camera, delivered[1]), 0.0)
-        again = self._request(order, picking, 1.0, lot_id=delivered[0].id)
+        again = self._desk_return(order, picking, 1.0, lot_id=delivered[0].id)
         with self.assertRaisesRegex(UserError, "already come back"):
             again.action_submit()
 
@@ -350,7 +328,7 @@ class TestReturn(OrderDeskCase):
         self.product.invoice_policy = "delivery"
         order, picking = self._delivered_order(qty=2, invoice=False)
         on_hand = self._on_hand(self.product)
-        ret = self._request(order, picking, 2.0, condition="damaged")
+        ret = self._desk_return(order, picking, 2.0, condition="damaged")
         self.assertEqual(ret.line_ids.disposition, "scrap")
         ret.action_submit()
         ret.with_user(self.manager).action_approve()
@@ -371,7 +349,7 @@ class TestReturn(OrderDeskCase):
     def test_refund_waits_for_the_invoice_of_ordered_quantities(self):
         self.product.invoice_policy = "order"
         order, picking = self._delivered_order(qty=2, invoice=False)
-        ret = self._request(order, picking, 1.0)
+        ret = self._desk_return(order, picking, 1.0)
         ret.action_submit()
         ret.with_user(self.manager).action_approve()
         self._receive(ret)
@@ -386,7 +364,7 @@ class TestReturn(OrderDeskCase):
 
     def test_analysis_and_documents(self):
         order, picking = self._delivered_order(qty=4)
-        ret = self._request(order, picking, 1.0)
+        ret = self._desk_return(order, picking, 1.0)
         ret.action_submit()
         ret.with_user(self.manager).action_approve()
         self._receive(ret)
@@ -411,7 +389,7 @@ class TestReturn(OrderDeskCase):
         returns = self.env["order.desk.return"]
         for _index in range(count):
             order, picking = self._delivered_order(qty=2, invoice=False)
-            returns |= self._request(order, picking, 1.0)
+            returns |= self._desk_return(order, picking, 1.0)
         returns = returns.with_user(self.clerk)
         self.env.flush_all()
         self.env.invalidate_all()
@@ -437,7 +415,7 @@ class TestReturn(OrderDeskCase):
 
     def test_submitted_return_no_longer_changes(self):
         order, picking = self._delivered_order(qty=3, invoice=False)
-        ret = self._request(order, picking, 1.0)
+        ret = self._desk_return(order, picking, 1.0)
         with self.assertRaisesRegex(UserError, "changes through its buttons only"):
             ret.write({"state": "approved"})
         with self.assertRaisesRegex(UserError, "changes through its buttons only"):

@@ -3,7 +3,7 @@ import json
 import re
 from datetime import date
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from .common import OrderDeskCase
@@ -28,28 +28,9 @@ class TestRobustness(HttpCase, OrderDeskCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._set_stock(cls.product, 100)
-        product = cls.env["product.product"].create(
-            {"name": "OD Robust Express shipping", "type": "service"}
-        )
-        cls.carrier = cls.env["delivery.carrier"].create(
-            {"name": "OD Robust Express", "product_id": product.id}
-        )
-        cls.carrier.action_desk_generate_webhook_token()
-        cls.token = cls.carrier.sudo().desk_webhook_token
-        cls.portal = new_test_user(
-            cls.env,
-            login="od_robust_portal",
-            password="od_robust_portal",
-            groups="base.group_portal",
-        )
-        cls.portal.partner_id.write(
-            {
-                "email": "od_robust_portal@portal.test",
-                "phone": "+86 10 0004",
-                "street": "5 Portal Road",
-                "city": "Beijing",
-                "country_id": cls.country.id,
-            }
+        cls.carrier, cls.token = cls._webhook_carrier("OD Robust Express")
+        cls.portal = cls._portal_user(
+            "od_robust_portal", phone="+86 10 0004", street="5 Portal Road"
         )
         cls.reason = cls.env.ref("order_desk.return_reason_changed_mind")
 
