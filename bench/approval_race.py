@@ -7,6 +7,10 @@ addon), 0 over-reservation.
 
     python3 bench/approval_race.py [--clients 8] [--orders 120] [--fresh]
 
+``BENCH_LOG_LEVEL=info`` runs the servers at that log level: each call's line in
+``.run/od15_bench_race_<kind>-server.log`` then gives its query count, its time in SQL
+and the rest (the per-call figures of the closing notes).
+
 Databases ``od15_bench_race_vanilla`` (Odoo's sale_stock only) and ``od15_bench_race_desk``
 (order_desk, orders submitted for review, the shipped checks active; the stock check a
 warning so that orders beyond the stock are approved and wait, as vanilla's do). Each
@@ -152,7 +156,7 @@ def start_server(db):
             "--workers=4",
             "--max-cron-threads=0",
             f"--http-port={PORT}",
-            "--log-level=warn",
+            f"--log-level={os.environ.get('BENCH_LOG_LEVEL', 'warn')}",
         ],
         stdout=log,
         stderr=subprocess.STDOUT,

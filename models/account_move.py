@@ -1,11 +1,22 @@
 from odoo import api, models
 from odoo.tools import SQL
 
-# A journal entry is money when it is a payment's entry or a bank statement line's: the same
-# test Odoo's own payment status uses (account.move._compute_payment_state).
-MONEY_MOVE = SQL(
-    "(money.origin_payment_id IS NOT NULL OR money.statement_line_id IS NOT NULL)"
-)
+
+def money_move_sql(alias):
+    """SQL condition: the journal entry of table alias ``alias`` is money, a payment's
+    entry or a bank statement line's (the test of Odoo's own payment status,
+    account.move._compute_payment_state), and a plain entry: an invoice or a credit note
+    is never money, whatever payment it names (its ``origin_payment_id`` is writable by
+    an accountant). Python's twin: ``account.move._desk_is_money``."""
+    move = SQL.identifier(alias)
+    return SQL(
+        "(%(move)s.move_type = 'entry' AND (%(move)s.origin_payment_id IS NOT NULL "
+        "OR %(move)s.statement_line_id IS NOT NULL))",
+        move=move,
+    )
+
+
+MONEY_MOVE = money_move_sql("money")
 
 
 def money_matched_sql(moves):
@@ -67,9 +78,17 @@ class AccountMove(models.Model):
             ]
         )
         self.env["account.move.line"].flush_model(["move_id", "account_id"])
-        self.flush_model(["origin_payment_id", "statement_line_id"])
+        self.flush_model(["move_type", "origin_payment_id", "statement_line_id"])
         rows = self.env.execute_query(money_matched_sql(SQL("%s", ids)))
         matched = dict.fromkeys(ids, 0.0)
         for move_id, amount in rows:
             matched[move_id] += amount
         return matched
+
+    def _desk_is_money(self):
+        """Whether this journal entry is money received or paid back (see
+        ``money_move_sql``, its SQL twin)."""
+        self.ensure_one()
+        return self.move_type == "entry" and bool(
+            self.origin_payment_id or self.statement_line_id
+        )

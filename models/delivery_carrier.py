@@ -10,29 +10,77 @@ class DeliveryCarrier(models.Model):
     _inherit = "delivery.carrier"
 
     desk_webhook_token = fields.Char(
-        string="Tracking Webhook Token",
+        string="Tracking Webhook Secret",
         copy=False,
-        groups="order_desk.group_order_desk_manager",
+        # Shown to desk managers through desk_webhook_token_shown, which knows whose it is.
+        groups="base.group_system",
         help="The secret the carrier sends with its tracking events to the Order Desk "
         "webhook. Empty: the webhook refuses this carrier.",
     )
+    desk_webhook_token_shown = fields.Char(
+        string="Tracking Webhook Token",
+        compute="_compute_desk_webhook_token_shown",
+        groups="order_desk.group_order_desk_manager",
+        help="The secret the carrier sends with its tracking events to the Order Desk "
+        "webhook. Empty: the webhook refuses this carrier. A shipping method shared by "
+        "every company shows it to the managers of all the companies only.",
+    )
+
+    def _compute_desk_webhook_token_shown(self):
+        for carrier in self:
+            # sudo: the secret is shown to who may renew it (checked just before).
+            carrier.desk_webhook_token_shown = (
+                carrier.sudo().desk_webhook_token
+                if carrier._desk_may_manage_webhook()
+                else False
+            )
+
+    def _desk_may_manage_webhook(self):
+        """Whether the current user may see and renew this carrier's webhook secret: an
+        Order Desk manager of the carrier's company, or, for a carrier shared by every
+        company (no company: its secret lets events in for all of them), a manager of
+        every company. The superuser may."""
+        self.ensure_one()
+        user = self.env.user
+        if self.env.su:
+            return True
+        if not user.has_group(MANAGER_GROUP):
+            return False
+        if self.company_id:
+            return self.company_id in user.company_ids
+        # sudo: only the number of companies is read, to compare with the user's.
+        return (
+            not self.env["res.company"]
+            .sudo()
+            .search_count([("id", "not in", user.company_ids.ids)], limit=1)
+        )
 
     def action_desk_generate_webhook_token(self):
         """Give the carriers a new webhook secret (the old one stops working): a desk
-        manager's button, who needs no right to edit the shipping methods themselves."""
+        manager's button (see ``_desk_may_manage_webhook``), who needs no right to edit
+        the shipping methods themselves. Raises AccessError for anybody else."""
         if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
             raise AccessError(self.env._("Only an Order Desk manager can do this."))
         self.check_access("read")
         for carrier in self:
-            # sudo: the token is the desk's own field of the carrier, readable and
-            # renewed by desk managers only (checked above); nothing else is written.
+            if not carrier._desk_may_manage_webhook():
+                raise AccessError(
+                    self.env._(
+                        "%(carrier)s is shared by all the companies: only a manager of "
+                        "every company can renew its webhook token (or give the shipping "
+                        "method a company first).",
+                        carrier=carrier.display_name,
+                    )
+                )
+            # sudo: the token is the desk's own field of the carrier, renewed by the
+            # managers checked above; nothing else is written.
             carrier.sudo().desk_webhook_token = secrets.token_urlsafe(32)
         return True
 
     def _desk_check_webhook_token(self, token):
         """Whether ``token`` is this carrier's webhook secret, in constant time."""
         self.ensure_one()
-        # sudo: the token is readable by desk managers only; the carrier calling the webhook
+        # sudo: the secret is an administrator's field; the carrier calling the webhook
         # is nobody's user, and only the comparison's outcome leaves this method.
         expected = self.sudo().desk_webhook_token
         if not expected or not isinstance(token, str):

@@ -24,7 +24,8 @@ ALERT_FIELDS = ("company_id", "kpi", "date_from", "date_to", "value", "target")
 def local_period(company, date_from, date_to):
     """[date_from, date_to) as naive UTC datetimes: the company's local midnights (its
     partner's time zone, UTC when none)."""
-    zone = pytz.timezone(company.partner_id.tz or "UTC")
+    # Odoo's own reading of a time zone name: an unknown one is UTC.
+    zone = company.with_context(tz=company.partner_id.tz or "UTC").env.tz
     return tuple(
         zone.localize(datetime.combine(day, time.min))
         .astimezone(pytz.UTC)

@@ -240,7 +240,8 @@ class OrderDeskOverviewTile(models.Model):
 
     def _desk_today_end(self):
         """The end of the user's day, in UTC (naive), as the ORM stores datetimes."""
-        tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
+        # Odoo's own reading of the time zone: an unknown one (a caller's context) is UTC.
+        tz = self.env.tz
         today = fields.Datetime.now().replace(tzinfo=pytz.utc).astimezone(tz).date()
         end = tz.localize(datetime.combine(today + timedelta(days=1), time.min))
         return end.astimezone(pytz.utc).replace(tzinfo=None)

@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_is_zero, format_date
 
-from .account_move import MONEY_MOVE
+from .account_move import MONEY_MOVE, money_move_sql
 from .desk_xlsx import desk_workbook
 from .order_desk_field_guard import MAX_NUMBER, desk_printable, desk_to_number
 
@@ -51,9 +51,7 @@ SETTLEMENT_SQL = SQL(
     """
     CASE WHEN NOT aml.reconciled THEN
               CASE WHEN aml.amount_residual = aml.balance THEN 'open' ELSE 'partial' END
-         WHEN aml.balance <= 0
-              OR move.origin_payment_id IS NOT NULL
-              OR move.statement_line_id IS NOT NULL THEN 'settled'
+         WHEN aml.balance <= 0 OR %(own_money)s THEN 'settled'
          WHEN EXISTS (
               SELECT 1
                 FROM account_partial_reconcile part
@@ -64,6 +62,7 @@ SETTLEMENT_SQL = SQL(
          ELSE 'credited' END
     """,
     money=MONEY_MOVE,
+    own_money=money_move_sql("move"),
 )
 
 ACCOUNTING_GROUP = "account.group_account_invoice"
@@ -912,8 +911,7 @@ class OrderDeskStatement(models.Model):
                        aml.currency_id, aml.amount_currency,
                        CASE WHEN move.move_type = 'out_invoice' THEN 'invoice'
                             WHEN move.move_type = 'out_refund' THEN 'credit_note'
-                            WHEN move.origin_payment_id IS NOT NULL
-                                 OR move.statement_line_id IS NOT NULL
+                            WHEN %(move_money)s
                                  OR journal.type IN ('bank', 'cash') THEN 'payment'
                             ELSE 'other' END,
                        aml.date < c.date_from,
@@ -934,6 +932,7 @@ class OrderDeskStatement(models.Model):
                 """,
                 customers=customers,
                 settlement=SETTLEMENT_SQL,
+                move_money=money_move_sql("move"),
                 uid=self.env.uid,
             )
         )

@@ -68,6 +68,11 @@ LOCKED_ORDER_FIELDS = (
     "warehouse_id",
     "commitment_date",
     "desk_settlement_method",
+    # Odoo's own status and lock: a written ``state`` would cancel, reset or confirm the
+    # order without its actions (and their checks), a written ``locked`` would let
+    # Odoo's Cancel through; the desk's unlock comes first.
+    "state",
+    "locked",
 )
 
 USER_GROUP = "order_desk.group_order_desk_user"
@@ -690,18 +695,36 @@ class SaleOrder(models.Model):
         recorded as approved. Nothing in the caller's context changes this.
         """
         message = super()._confirmation_error_message()
-        if (
-            not message
-            and self.company_id.order_desk_require_approval
-            and self.desk_state != "approved"
-            and not self.env.su
-        ):
-            message = self.env._(
-                "Order %(order)s must be approved on the Order Desk before it is confirmed: "
-                "submit it for review instead.",
-                order=self.name,
-            )
+        if not message and not self.env.su and self._desk_awaits_approval():
+            message = self._desk_approval_first_message()
         return message
+
+    def _desk_awaits_approval(self):
+        """The orders of ``self`` that their company wants approved on the desk and that
+        are not: confirming them is the approval's (or the system's) alone."""
+        return self.filtered(
+            lambda o: (
+                o.company_id.order_desk_require_approval and o.desk_state != "approved"
+            )
+        )
+
+    def _desk_approval_first_message(self):
+        return self.env._(
+            "Order %(order)s must be approved on the Order Desk before it is confirmed: "
+            "submit it for review instead.",
+            order=self[:1].name,
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        orders = super().create(vals_list)
+        # An order created confirmed skips the review (and Odoo's own confirmation): only
+        # the system may, as an import of past orders.
+        created_confirmed = orders.filtered(lambda o: o.state == "sale")
+        if not self.env.su and (waiting := created_confirmed._desk_awaits_approval()):
+            raise UserError(waiting._desk_approval_first_message())
+        created_confirmed._desk_follow_state({})
+        return orders
 
     def _validate_order(self):
         """The customer accepted the quotation (the portal's signature).
@@ -712,11 +735,7 @@ class SaleOrder(models.Model):
         approval of clean orders does). Online payments still confirm (see
         ``_action_confirm``): money received is the documented exception.
         """
-        review = self.filtered(
-            lambda o: (
-                o.company_id.order_desk_require_approval and o.desk_state != "approved"
-            )
-        )
+        review = self._desk_awaits_approval()
         if review:
             review._desk_submit_signed()
         if self - review:
@@ -747,19 +766,47 @@ class SaleOrder(models.Model):
         if drafts:
             drafts.action_desk_submit()
 
-    def _action_confirm(self):
-        outside = self.filtered(lambda o: o.desk_state != "approved")
+    def write(self, vals):
+        self._desk_ensure_unlocked(LOCKED_ORDER_FIELDS, vals)
+        self._desk_ensure_settlement_write(vals)
+        before = None
+        if "state" in vals:
+            if vals["state"] == "sale" and not self.env.su:
+                # Odoo's Confirm writes the status after its checks (the desk's among
+                # them); a status written directly must pass the desk's as well.
+                waiting = self.filtered(lambda o: o.state != "sale")
+                if waiting := waiting._desk_awaits_approval():
+                    raise UserError(waiting._desk_approval_first_message())
+            before = {order.id: order.state for order in self}
+        result = super().write(vals)
+        if before is not None:
+            self._desk_follow_state(before)
+        return result
+
+    def _desk_follow_state(self, before):
+        """Bring the desk status along when Odoo's status changed (``before``: the
+        orders' previous status by id, none for new orders): cancelled orders are
+        cancelled on the desk too, reset ones are drafts again, and orders confirmed
+        without the desk's approval (by the system: an online payment, an import; or in
+        a company that does not require it) are recorded as approved, with a note."""
+        changed = self.filtered(lambda o: o.state != before.get(o.id))
+        changed.filtered(
+            lambda o: o.state == "cancel" and o.desk_state != "cancel"
+        )._desk_write({"desk_state": "cancel"})
+        changed.filtered(
+            lambda o: o.state == "draft" and before.get(o.id) == "cancel"
+        )._desk_write({"desk_state": "draft"})
+        outside = changed.filtered(
+            lambda o: (
+                o.state == "sale"
+                and o.desk_state not in ("approved", *LOCKED_DESK_STATES)
+            )
+        )
         if outside:
             outside._desk_write({"desk_state": "approved"})
             outside._desk_log(
                 lambda order: order.env._("Confirmed outside the Order Desk review.")
             )
-        return super()._action_confirm()
-
-    def write(self, vals):
-        self._desk_ensure_unlocked(LOCKED_ORDER_FIELDS, vals)
-        self._desk_ensure_settlement_write(vals)
-        return super().write(vals)
 
     def _desk_ensure_settlement_write(self, vals):
         """Once an order is confirmed, its settlement method (what the prepayment gate and
@@ -808,21 +855,6 @@ class SaleOrder(models.Model):
                     field=self._fields[changed[0]]._description_string(self.env),
                 )
             )
-
-    def _action_cancel(self):
-        result = super()._action_cancel()
-        self.filtered(lambda o: o.desk_state != "cancel")._desk_write(
-            {"desk_state": "cancel"}
-        )
-        return result
-
-    def action_draft(self):
-        cancelled = self.filtered(lambda o: o.state == "cancel")
-        result = super().action_draft()
-        cancelled.filtered(lambda o: o.state == "draft")._desk_write(
-            {"desk_state": "draft"}
-        )
-        return result
 
     # ------------------------------------------------------------------------------------------
     # Desk actions

@@ -118,6 +118,8 @@ class SaleOrder(models.Model):
         orders the user may read are found; nothing is written.
         """
         text = " ".join(query.split()) if isinstance(query, str) else ""
+        if "\x00" in text:
+            raise UserError(self.env._("The text holds a NUL character: remove it."))
         if len(text) < LOOKUP_MIN_LENGTH:
             raise UserError(
                 self.env._(
@@ -192,7 +194,8 @@ class SaleOrder(models.Model):
         say) are left out rather than refused; record rules apply to each of them.
         """
         text = " ".join(text.split())
-        if len(text) < LOOKUP_MIN_LENGTH:
+        if len(text) < LOOKUP_MIN_LENGTH or "\x00" in text:
+            # (PostgreSQL keeps no NUL character: no reference holds one.)
             return Domain.FALSE
         env = self.env
         conditions = [

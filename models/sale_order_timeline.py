@@ -291,10 +291,7 @@ class SaleOrder(models.Model):
                     lambda line: line.display_type == "payment_term"
                 ).matched_credit_ids
                 money = partials.filtered(
-                    lambda p: (
-                        p.credit_move_id.payment_id
-                        or p.credit_move_id.statement_line_id
-                    )
+                    lambda p: p.credit_move_id.move_id._desk_is_money()
                 )
                 paid = max(money.mapped("max_date"), default=False)
             order.desk_paid_date = paid

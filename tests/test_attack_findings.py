@@ -410,12 +410,17 @@ class TestAttackFindings(RpcCaseMixin, HttpCase, OrderDeskCase):
         with self.assertRaises(UserError):
             wizard.action_apply()
         self.assertFalse(waiting.user_id)
-        # The desk manager renews a carrier's webhook token without Sales admin rights.
+        # The desk manager renews a carrier's webhook token without Sales admin rights
+        # (a carrier of their company: see TestTrackingWebhook for shared carriers).
         product = self.env["product.product"].create(
             {"name": "OD Find Express shipping", "type": "service"}
         )
         carrier = self.env["delivery.carrier"].create(
-            {"name": "OD Find Express", "product_id": product.id}
+            {
+                "name": "OD Find Express",
+                "product_id": product.id,
+                "company_id": self.company.id,
+            }
         )
         _result, error, message = self._rpc(
             self.manager,
@@ -425,3 +430,81 @@ class TestAttackFindings(RpcCaseMixin, HttpCase, OrderDeskCase):
         )
         self.assertFalse(error, message)
         self.assertTrue(carrier.sudo().desk_webhook_token)
+
+    def test_f19_odoo_status_and_lock_change_by_their_actions(self):
+        """A written ``state`` confirmed a quotation without the review (as the clerk and
+        as a salesperson without desk rights), reset or cancelled a locked order; a
+        written ``locked`` let Odoo's Cancel through."""
+        sales = new_test_user(
+            self.env,
+            login="od_find_sales",
+            groups="sales_team.group_sale_salesman_all_leads",
+            company_id=self.company.id,
+        )
+        self.assertTrue(self.company.order_desk_require_approval)
+        quotation = self._order()
+        for user in (self.clerk, sales):
+            message = self._rpc_refused(
+                user, "sale.order", "write", quotation.ids, {"state": "sale"}
+            )
+            self.assertIn("must be approved on the Order Desk", message)
+        message = self._rpc_refused(
+            self.clerk,
+            "sale.order",
+            "create",
+            {
+                "partner_id": self.customer.id,
+                "state": "sale",
+                "order_line": [Command.create({"product_id": self.product.id})],
+            },
+        )
+        self.assertIn("must be approved on the Order Desk", message)
+        self.assertEqual(quotation.state, "draft")
+        self.assertEqual(quotation.desk_state, "draft")
+        locked = self._approved(qty=1)
+        for vals in ({"state": "cancel"}, {"state": "draft"}, {"locked": False}):
+            message = self._rpc_refused(
+                self.clerk, "sale.order", "write", locked.ids, vals
+            )
+            self.assertIn("locked by the Order Desk", message)
+        self.assertEqual((locked.state, locked.locked), ("sale", True))
+        self.assertEqual(locked.desk_state, "locked")
+        # Odoo's own Unlock button says the same; the desk's unlock comes first, then
+        # Odoo's Cancel and Reset follow on the desk.
+        with self.assertRaisesRegex(UserError, "locked by the Order Desk"):
+            locked.with_user(self.manager).action_unlock()
+        locked.with_user(self.manager).action_desk_unlock("Customer cancelled")
+        locked.with_user(self.manager).action_cancel()
+        self.assertEqual((locked.state, locked.desk_state), ("cancel", "cancel"))
+        locked.with_user(self.manager).action_draft()
+        self.assertEqual((locked.state, locked.desk_state), ("draft", "draft"))
+        # The system (an import of past orders) writes the status: recorded as approved.
+        quotation.sudo().write({"state": "sale"})
+        self.assertEqual(quotation.desk_state, "approved")
+        self.assertIn(
+            "Confirmed outside the Order Desk review.",
+            quotation.message_ids[:1].body,
+        )
+
+    def test_f19_lookup_and_tiles_take_any_text_and_time_zone(self):
+        """A NUL in the lookup and an unknown time zone in the caller's context answered
+        with server errors."""
+        message = self._rpc_refused(
+            self.clerk, "sale.order", "action_desk_lookup", "S00\x0034"
+        )
+        self.assertIn("NUL", message)
+        self.assertFalse(
+            self.env["sale.order"]
+            .with_user(self.clerk)
+            .search([("desk_reference", "ilike", "S00\x0034")])
+        )
+        tiles, error, message = self._rpc(
+            self.clerk,
+            "order.desk.overview.tile",
+            "search_read",
+            [],
+            ["name", "count"],
+            context={"tz": "Bogus/Zone"},
+        )
+        self.assertFalse(error, message)
+        self.assertTrue(tiles)

@@ -135,6 +135,33 @@ class TestPaid(OrderDeskCase):
         self.assertEqual(order.desk_amount_paid, 0.0)
         self.assertAlmostEqual(order.desk_amount_unpaid, invoice.amount_total)
 
+    def test_credit_note_naming_a_payment_is_no_money(self):
+        """An accountant can make a credit note name a payment (``origin_payment_id``):
+        it is still a credit note, and what it settles is credited, not paid."""
+        order = self._approved_order(qty=1, desk_settlement_method="prepayment")
+        invoice = self._invoice(order)
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": 1.0,
+                "journal_id": self.bank.id,
+            }
+        )
+        credit = invoice._reverse_moves(
+            [{"date": invoice.date, "invoice_date": invoice.invoice_date}]
+        )
+        credit.write({"origin_payment_id": payment.id})
+        credit.action_post()
+        (self._receivable(invoice) | self._receivable(credit)).filtered(
+            lambda line: not line.reconciled
+        ).reconcile()
+        self.assertTrue(invoice.currency_id.is_zero(invoice.amount_residual))
+        self.assertEqual(order.desk_amount_paid, 0.0)
+        self.assertFalse(order.desk_prepaid)
+        self.assertFalse(order.desk_paid_date)
+
     def test_payments_and_money_paid_back(self):
         order = self._approved_order(qty=2)
         invoice = self._invoice(order)

@@ -246,6 +246,13 @@ class TestStatement(StatementCase):
         deposit = self._payment(buyer, 40.0, "2026-10-07")
         (self._receivable(partly) | self._receivable(deposit)).reconcile()
         unpaid = self._invoice(buyer, 60.0, "2026-10-08")
+        # A credit note naming a payment (an accountant can write that) is no money.
+        named = self._invoice(buyer, 80.0, "2026-10-09")
+        named_note = self._invoice(buyer, 80.0, "2026-10-10", "out_refund")
+        named_note.button_draft()
+        named_note.write({"origin_payment_id": payment.id})
+        named_note.action_post()
+        (self._receivable(named) | self._receivable(named_note)).reconcile()
         statement = self._generate(date(2026, 10, 1), date(2026, 10, 31), buyer)
         status = {line.move_id: line.settlement for line in statement.line_ids}
         self.assertEqual(
@@ -258,6 +265,8 @@ class TestStatement(StatementCase):
                 partly: "partial",
                 deposit.move_id: "settled",
                 unpaid: "open",
+                named: "credited",
+                named_note: "settled",
             },
         )
         html = (

@@ -239,6 +239,45 @@ class TestTrackingWebhook(HttpCase, OrderDeskCase):
         self.assertEqual(len(self.other_picking.desk_tracking_event_ids), 1)
         self.assertFalse(self.picking.desk_tracking_event_ids)
 
+    def test_shared_carrier_token_is_for_managers_of_every_company(self):
+        """A carrier without company lets events in for every company: a manager of one
+        company neither reads nor renews its secret (a way into the other's deliveries);
+        a manager of them all does, and so does a manager of a carrier's own company."""
+        product = self.env["product.product"].create(
+            {
+                "name": "OD Shared Express shipping",
+                "type": "service",
+                "company_id": False,
+            }
+        )
+        shared = self.env["delivery.carrier"].create(
+            {"name": "OD Shared Express", "product_id": product.id}
+        )
+        self.assertFalse(shared.company_id)
+        shared.action_desk_generate_webhook_token()
+        secret = shared.sudo().desk_webhook_token
+        self.assertNotIn(self.other_company, self.manager.company_ids)
+        with self.assertRaisesRegex(AccessError, "shared by all the companies"):
+            shared.with_user(self.manager).action_desk_generate_webhook_token()
+        self.assertEqual(shared.sudo().desk_webhook_token, secret)
+        self.assertFalse(shared.with_user(self.manager).desk_webhook_token_shown)
+        # The secret itself is an administrator's field.
+        with self.assertRaises(AccessError):
+            shared.with_user(self.manager).read(["desk_webhook_token"])
+        # Of their own company's carrier, the manager sees and renews the secret.
+        own = self.carrier.with_user(self.manager)
+        self.assertEqual(own.desk_webhook_token_shown, self.token)
+        own.action_desk_generate_webhook_token()
+        self.assertNotEqual(self.carrier.sudo().desk_webhook_token, self.token)
+        # A manager of every company manages the shared one.
+        self.manager.company_ids = self.env["res.company"].search([])
+        shared.with_user(self.manager).action_desk_generate_webhook_token()
+        self.assertNotEqual(shared.sudo().desk_webhook_token, secret)
+        self.assertEqual(
+            shared.with_user(self.manager).desk_webhook_token_shown,
+            shared.sudo().desk_webhook_token,
+        )
+
     def test_token_is_for_managers_only(self):
         with self.assertRaises(AccessError):
             self.carrier.with_user(self.clerk).read(["desk_webhook_token"])

@@ -104,7 +104,7 @@ class OrderDeskReconcileWizard(models.TransientModel):
             )
             lines.append(
                 self.env._(
-                    "%(customer)s: %(invoices)s paid by %(payments)s (%(amount)s)",
+                    "%(customer)s: %(invoices)s matched with %(payments)s (%(amount)s)",
                     customer=group.partner_id.commercial_partner_id[:1].display_name,
                     invoices=", ".join(invoices.move_id.mapped("name")),
                     payments=", ".join(payments.move_id.mapped("name")),
