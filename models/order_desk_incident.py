@@ -218,6 +218,69 @@ class OrderDeskIncident(models.Model):
                 incident._desk_may_cancel()
             )
 
+    @api.constrains("order_id", "picking_id")
+    def _check_picking_id(self):
+        """The delivery is one of the order's: a reshipment supersedes it, and its customer
+        is told about it."""
+        for incident in self.filtered("picking_id"):
+            picking = incident.picking_id
+            if picking.picking_type_code != "outgoing":
+                raise ValidationError(
+                    self.env._(
+                        "Incident %(incident)s: %(picking)s is not a delivery to a "
+                        "customer.",
+                        incident=incident.name,
+                        picking=picking.name,
+                    )
+                )
+            if not incident.order_id and picking.sale_id:
+                raise ValidationError(
+                    self.env._(
+                        "Incident %(incident)s: %(picking)s is a delivery of order "
+                        "%(order)s: the incident is about that order.",
+                        incident=incident.name,
+                        picking=picking.name,
+                        order=picking.sale_id.name,
+                    )
+                )
+            if picking.sale_id != incident.order_id:
+                raise ValidationError(
+                    self.env._(
+                        "Incident %(incident)s: %(picking)s is not a delivery of order "
+                        "%(order)s.",
+                        incident=incident.name,
+                        picking=picking.name,
+                        order=incident.order_id.name,
+                    )
+                )
+
+    @api.constrains("order_id")
+    def _check_order_lines(self):
+        """The affected goods stay lines of the incident's order when the order changes."""
+        self.line_ids._check_sale_line_id()
+
+    @api.constrains("partner_id", "order_id", "picking_id")
+    def _check_partner_id(self):
+        """The customer told about the incident is the order's (or the delivery's): one of
+        the contacts of the same company, never another customer."""
+        for incident in self.filtered("partner_id"):
+            customer = incident.order_id.partner_id or incident.picking_id.partner_id
+            if (
+                customer
+                and incident.partner_id.commercial_partner_id
+                != customer.commercial_partner_id
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Incident %(incident)s: %(partner)s is not the customer of "
+                        "%(document)s (%(customer)s).",
+                        incident=incident.name,
+                        partner=incident.partner_id.display_name,
+                        document=(incident.order_id or incident.picking_id).name,
+                        customer=customer.commercial_partner_id.display_name,
+                    )
+                )
+
     @api.onchange("order_id")
     def _onchange_order_id(self):
         if self.picking_id and self.picking_id.sale_id != self.order_id:
@@ -760,6 +823,11 @@ class OrderDeskIncidentLine(models.Model):
 
     def write(self, vals):
         self.incident_id._desk_ensure_not_closed()
+        if "incident_id" in vals:
+            # Neither may a line join a closed incident.
+            self.env["order.desk.incident"].browse(
+                vals["incident_id"]
+            )._desk_ensure_not_closed()
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

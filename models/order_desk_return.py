@@ -96,6 +96,8 @@ class OrderDeskReturn(models.Model):
             "refund_move_ids",
             "exchange_picking_ids",
             "scrap_ids",
+            # The e-mailed link's secret, drawn by the system (_portal_ensure_token).
+            "access_token",
         }
     )
     # Accepting a return outside the window is a manager's decision.
@@ -303,6 +305,43 @@ class OrderDeskReturn(models.Model):
         for ret in self:
             ret.access_url = f"/my/returns/{ret.id}"
         return result
+
+    @api.constrains("order_id", "picking_id")
+    def _check_picking_id(self):
+        """The goods come back from a delivery of the request's own order."""
+        for ret in self.filtered("picking_id"):
+            if ret.picking_id.sale_id != ret.order_id:
+                raise ret._desk_refusal(
+                    self.env._(
+                        "%(picking)s is not a delivery of order %(order)s.",
+                        picking=ret.picking_id.name,
+                        order=ret.order_id.name,
+                    ),
+                    ValidationError,
+                )
+
+    @api.constrains("order_id")
+    def _check_order_lines(self):
+        """The goods listed stay lines of the request's order when the order changes."""
+        self.line_ids._check_sale_line_id()
+
+    @api.constrains("partner_id", "order_id")
+    def _check_partner_id(self):
+        """The request is the order's customer's (one of the contacts of the same company):
+        the customer's portal users read it, and its e-mails go to them."""
+        for ret in self:
+            customer = ret.order_id.partner_id.commercial_partner_id
+            if ret.partner_id.commercial_partner_id != customer:
+                raise ret._desk_refusal(
+                    self.env._(
+                        "%(partner)s is not the customer of order %(order)s "
+                        "(%(customer)s).",
+                        partner=ret.partner_id.display_name,
+                        order=ret.order_id.name,
+                        customer=customer.display_name,
+                    ),
+                    ValidationError,
+                )
 
     @api.onchange("order_id")
     def _onchange_order_id(self):
@@ -751,14 +790,14 @@ class OrderDeskReturn(models.Model):
             for (sale_line, lot), quantity in asked_lots.items():
                 batch[picking, sale_line, lot] += quantity
 
-    def _desk_refusal(self, problem):
-        """The error refusing this request for ``problem`` (translated): named after its RMA
-        number once it has one. A portal request gets its number only when it is accepted,
-        so a refused one shows (and uses) none."""
+    def _desk_refusal(self, problem, error=UserError):
+        """The error (of class ``error``) refusing this request for ``problem``
+        (translated): named after its RMA number once it has one. A portal request gets its
+        number only when it is accepted, so a refused one shows (and uses) none."""
         self.ensure_one()
         if self.name == UNNUMBERED:
-            return UserError(problem)
-        return UserError(
+            return error(problem)
+        return error(
             self.env._("Return %(rma)s: %(problem)s", rma=self.name, problem=problem)
         )
 
@@ -1158,6 +1197,11 @@ class OrderDeskReturnLine(models.Model):
             for line in self.filtered(lambda ln: ln.return_id.state != "draft"):
                 if set(vals) - LINE_FIELDS_OPEN.get(line.return_id.state, set()):
                     line.return_id._desk_refuse_line_change()
+        if "return_id" in vals:
+            # A line joins a draft request only, as a new line does.
+            self.env["order.desk.return"].browse(vals["return_id"]).filtered(
+                lambda r: r.state != "draft"
+            )._desk_refuse_line_change()
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

@@ -221,6 +221,8 @@ class SaleOrderLine(models.Model):
         )
 
     def write(self, vals):
+        if "order_id" in vals and not self.env.su:
+            self._desk_ensure_may_move(vals["order_id"])
         changed = [name for name in LOCKED_LINE_FIELDS if name in vals]
         if changed:
             locked = self.filtered(
@@ -240,6 +242,35 @@ class SaleOrderLine(models.Model):
                     )
                 )
         return super().write(vals)
+
+    def _desk_ensure_may_move(self, order_id):
+        """Refuse moving goods lines out of, or into, an order the desk locked: what a
+        locked order holds changes only once a manager unlocked it (as new lines, see
+        ``create``)."""
+        goods = self.filtered(
+            lambda line: not line.display_type and line.order_id.id != order_id
+        )
+        leaving = goods.filtered(
+            lambda line: line.order_id.desk_state in LOCKED_DESK_STATES
+        )
+        if leaving:
+            raise UserError(
+                self.env._(
+                    "Order %(order)s is locked by the Order Desk: line %(product)s "
+                    "cannot move to another order. Ask a manager to unlock it first.",
+                    order=leaving[0].order_id.name,
+                    product=leaving[0].product_id.display_name,
+                )
+            )
+        target = self.env["sale.order"].browse(order_id)
+        if goods and target.desk_state in LOCKED_DESK_STATES:
+            raise UserError(
+                self.env._(
+                    "Order %(order)s is locked by the Order Desk: lines cannot be added. "
+                    "Ask a manager to unlock it first.",
+                    order=target.name,
+                )
+            )
 
     def action_desk_replenish(self):
         """Request replenishment of the lines' shortages through orderpoints (clerk)."""

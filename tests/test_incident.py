@@ -179,6 +179,98 @@ class TestIncident(OrderDeskCase):
         with self.assertRaisesRegex(ValidationError, "not a line of its order"):
             incident.line_ids.sale_line_id = other.order_line
 
+    def test_delivery_is_one_of_the_orders(self):
+        order, picking = self._shipped(qty=1)
+        other, other_picking = self._shipped(qty=1, ref="SF0002")
+        # The tester's call: another order's delivery, to be reshipped by a manager.
+        with self.assertRaisesRegex(ValidationError, "is not a delivery of order"):
+            self._incident(
+                order_id=order.id,
+                picking_id=other_picking.id,
+                resolution="reship",
+                line_ids=[
+                    Command.create({"sale_line_id": order.order_line.id, "quantity": 1})
+                ],
+            )
+        incident = self._incident(picking_id=picking.id)
+        refused = {
+            "is not a delivery of order": {"picking_id": other_picking.id},
+            # The lines are the first order's: the order does not change under them.
+            "not a line of its order": {
+                "order_id": other.id,
+                "picking_id": other_picking.id,
+            },
+        }
+        for message, vals in refused.items():
+            with (
+                self.subTest(message=message),
+                self.assertRaisesRegex(ValidationError, message),
+                self.env.cr.savepoint(),
+            ):
+                incident.write(vals)
+        incident.line_ids.unlink()
+        with (
+            self.assertRaisesRegex(ValidationError, "the incident is about that order"),
+            self.env.cr.savepoint(),
+        ):
+            incident.write({"order_id": False})
+        self.assertEqual((incident.order_id, incident.picking_id), (order, picking))
+        receipt = self.env["stock.picking"].create(
+            {
+                "picking_type_id": self.warehouse.in_type_id.id,
+                "location_id": self.env.ref("stock.stock_location_suppliers").id,
+                "location_dest_id": self.warehouse.lot_stock_id.id,
+            }
+        )
+        with self.assertRaisesRegex(ValidationError, "not a delivery to a customer"):
+            self._incident(picking_id=receipt.id)
+
+    def test_customer_is_the_orders(self):
+        order, picking = self._shipped(qty=1)
+        stranger = self.env["res.partner"].create(
+            {"name": "Xibei Supplies", "is_company": True, "email": "x@xibei.test"}
+        )
+        with self.assertRaisesRegex(ValidationError, "is not the customer of"):
+            self._incident(
+                order_id=order.id, partner_id=stranger.id, notify_customer=True
+            )
+        self.assertFalse(
+            self.env["mail.message"].search([("partner_ids", "in", stranger.ids)])
+        )
+        incident = self._incident(picking_id=picking.id)
+        with (
+            self.assertRaisesRegex(ValidationError, "is not the customer of"),
+            self.env.cr.savepoint(),
+        ):
+            incident.write({"partner_id": stranger.id})
+        self.assertEqual(incident.partner_id, self.customer)
+        buyer = self.env["res.partner"].create(
+            {
+                "name": "Li Wei",
+                "parent_id": self.customer.id,
+                "email": "li@huadong.test",
+            }
+        )
+        incident.write({"partner_id": buyer.id})  # a contact of the same customer
+        self.assertEqual(incident.partner_id, buyer)
+        # Without order nor delivery, the incident is about whoever the clerk names.
+        self.assertEqual(
+            self._incident(
+                incident_type="complaint", partner_id=stranger.id
+            ).partner_id,
+            stranger,
+        )
+
+    def test_line_does_not_join_a_closed_incident(self):
+        _order, picking = self._shipped(qty=1)
+        closed = self._incident(picking_id=picking.id)
+        closed.write({"resolution": "none", "resolution_note": "Found"})
+        closed.action_resolve()
+        incident = self._incident(picking_id=picking.id)
+        with self.assertRaisesRegex(UserError, "is closed"):
+            incident.line_ids.write({"incident_id": closed.id})
+        self.assertEqual(len(closed.line_ids), 1)
+
     def test_cancel_rights(self):
         _order, picking = self._shipped(qty=1)
         by_manager = self._incident(user=self.manager, picking_id=picking.id)

@@ -86,6 +86,16 @@ class TestLock(OrderDeskCase):
         self.assertEqual(order.tag_ids, tag)
         self.assertEqual(line.product_uom_qty, 1)
 
+    def test_lines_do_not_move_into_or_out_of_a_locked_order(self):
+        locked = self._approved(qty=1)
+        quotation = self._order(lines=[(self.desk, 2.0, {})])
+        with self.assertRaisesRegex(UserError, "lines cannot be added"):
+            quotation.order_line.with_user(self.clerk).write({"order_id": locked.id})
+        with self.assertRaisesRegex(UserError, "cannot move to another order"):
+            locked.order_line.with_user(self.clerk).write({"order_id": quotation.id})
+        self.assertEqual(len(locked.order_line), 1)
+        self.assertEqual(len(quotation.order_line), 1)
+
     def test_unlock_and_relock(self):
         order = self._approved(qty=2)
         with self.assertRaises(AccessError):

@@ -193,6 +193,68 @@ class TestReturn(OrderDeskCase):
         with self.assertRaisesRegex(UserError, "Only draft or cancelled returns"):
             ret.with_user(self.manager).unlink()
 
+    def test_delivery_and_customer_are_the_orders(self):
+        order, picking = self._delivered_order(qty=2)
+        stranger = self.env["res.partner"].create(
+            {"name": "Xibei Supplies", "is_company": True}
+        )
+        other, other_picking = self._delivered_order(qty=1)
+        Return = self.env["order.desk.return"].with_user(self.clerk)
+        with self.assertRaisesRegex(ValidationError, "is not a delivery of order"):
+            Return.create({"order_id": other.id, "picking_id": picking.id})
+        with self.assertRaisesRegex(ValidationError, "is not the customer of order"):
+            Return.create(
+                {
+                    "order_id": order.id,
+                    "picking_id": picking.id,
+                    "partner_id": stranger.id,
+                }
+            )
+        ret = self._desk_return(order, picking, 1.0)
+        refused = {
+            "is not the customer of order": {"partner_id": stranger.id},
+            "is not a delivery of order": {"picking_id": other_picking.id},
+            # The lines are the first order's: the order does not change under them.
+            "is not a product of order": {
+                "order_id": other.id,
+                "picking_id": other_picking.id,
+            },
+        }
+        for message, vals in refused.items():
+            with (
+                self.subTest(message=message),
+                self.assertRaisesRegex(ValidationError, message),
+                self.env.cr.savepoint(),
+            ):
+                ret.write(vals)
+        buyer = self.env["res.partner"].create(
+            {"name": "Li Wei", "parent_id": self.customer.id}
+        )
+        ret.write({"partner_id": buyer.id})  # a contact of the same customer
+        ret.action_submit()
+        self.assertEqual((ret.partner_id, ret.state), (buyer, "to_approve"))
+
+    def test_line_does_not_join_a_submitted_return(self):
+        order, picking = self._delivered_order(qty=3)
+        submitted = self._desk_return(order, picking, 1.0, submit=True)
+        draft = self._desk_return(order, picking, 1.0)
+        with self.assertRaisesRegex(UserError, "is submitted"):
+            draft.line_ids.write({"return_id": submitted.id})
+        self.assertEqual(len(submitted.line_ids), 1)
+
+    def test_access_token_is_the_systems(self):
+        order, picking = self._delivered_order(qty=1)
+        ret = self._desk_return(order, picking, 1.0)
+        with self.assertRaisesRegex(UserError, "changes through its buttons only"):
+            ret.write({"access_token": "HACK"})
+        with self.assertRaisesRegex(UserError, "changes through its buttons only"):
+            self.env["order.desk.return"].with_user(self.clerk).create(
+                {"order_id": order.id, "picking_id": picking.id, "access_token": "X"}
+            )
+        token = ret._portal_ensure_token()  # the e-mailed link: drawn by the system
+        self.assertTrue(token)
+        self.assertNotEqual(token, "HACK")
+
     def test_reject_and_cancel(self):
         order, picking = self._delivered_order(qty=2)
         ret = self._desk_return(order, picking, 1.0)
