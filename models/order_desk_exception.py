@@ -136,8 +136,10 @@ class OrderDeskException(models.Model):
             lambda order: order.env._(
                 "Exceptions overridden by %(user)s: %(exceptions)s. Reason: %(reason)s",
                 user=self.env.user.name,
+                # Each message is a sentence: its own full stop goes before the next.
                 exceptions="; ".join(
-                    by_order[order].with_env(order.env).mapped("message")
+                    message.rstrip(".。")
+                    for message in by_order[order].with_env(order.env).mapped("message")
                 ),
                 reason=reason,
             )

@@ -190,7 +190,10 @@ class OrderDeskReturn(models.Model):
 
     # Window and approval
     delivery_date = fields.Datetime(
-        related="picking_id.date_done", string="Delivered On"
+        string="Delivered On",
+        compute="_compute_delivery_date",
+        help="When the customer received the delivery (the carrier's delivered event, "
+        "else the day it left): the return window counts from it.",
     )
     return_deadline = fields.Date(compute="_compute_return_deadline")
     is_outside_window = fields.Boolean(
@@ -264,6 +267,13 @@ class OrderDeskReturn(models.Model):
         for ret in self:
             if ret.order_id:
                 ret.partner_id = ret.order_id.partner_id
+
+    @api.depends("picking_id.desk_delivered_date", "picking_id.date_done")
+    def _compute_delivery_date(self):
+        for ret in self:
+            ret.delivery_date = (
+                ret.picking_id.desk_delivered_date or ret.picking_id.date_done
+            )
 
     @api.depends(
         "picking_id.desk_delivered_date",

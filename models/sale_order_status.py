@@ -9,6 +9,18 @@ from .sale_order import LOCKED_DESK_STATES
 
 # A reference shorter than this matches too much to mean anything.
 LOOKUP_MIN_LENGTH = 3
+# Two Chinese characters already name a customer (华东) or a person (陈静).
+LOOKUP_MIN_LENGTH_HAN = 2
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def lookup_long_enough(text):
+    """Whether ``text`` (spaces folded) is long enough to look orders up with."""
+    return len(text) >= LOOKUP_MIN_LENGTH or (
+        len(text) >= LOOKUP_MIN_LENGTH_HAN and bool(HAN.search(text))
+    )
+
+
 # A phone number is compared on its digits (without the trunk 0), from this many on.
 LOOKUP_PHONE_MIN_DIGITS = 6
 PHONE_TEXT = re.compile(r"^[\d\s+()./-]+$")
@@ -120,12 +132,14 @@ class SaleOrder(models.Model):
         text = " ".join(query.split()) if isinstance(query, str) else ""
         if "\x00" in text:
             raise UserError(self.env._("The text holds a NUL character: remove it."))
-        if len(text) < LOOKUP_MIN_LENGTH:
+        if not lookup_long_enough(text):
             raise UserError(
                 self.env._(
-                    "Type at least %(count)s characters of a reference: order, PO, "
-                    "delivery, tracking, invoice or RMA number, phone, e-mail or name.",
+                    "Type at least %(count)s characters (%(han)s Chinese characters) of a "
+                    "reference: order, PO, delivery, tracking, invoice or RMA number, "
+                    "phone, e-mail or name.",
                     count=LOOKUP_MIN_LENGTH,
+                    han=LOOKUP_MIN_LENGTH_HAN,
                 )
             )
         orders = self.search(self._desk_lookup_domain(text), limit=2)
@@ -194,7 +208,7 @@ class SaleOrder(models.Model):
         say) are left out rather than refused; record rules apply to each of them.
         """
         text = " ".join(text.split())
-        if len(text) < LOOKUP_MIN_LENGTH or "\x00" in text:
+        if not lookup_long_enough(text) or "\x00" in text:
             # (PostgreSQL keeps no NUL character: no reference holds one.)
             return Domain.FALSE
         env = self.env
@@ -265,11 +279,14 @@ class SaleOrder(models.Model):
                     f"%{digits}%",
                 ),
             )
+        # The customer, its company, or any contact of that company (the buyer who calls
+        # names themselves, not their company).
+        company = customer | Domain("child_ids", "any", customer)
         conditions.append(
             Domain(
                 "partner_id",
                 "any",
-                customer | Domain("commercial_partner_id", "any", customer),
+                customer | Domain("commercial_partner_id", "any", company),
             )
         )
         return Domain.OR(conditions)

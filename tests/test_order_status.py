@@ -115,7 +115,17 @@ class TestOrderLookup(OrderStatusCase):
                 ],
             }
         )
+        self.env["res.partner"].create(
+            {
+                "name": "Chen Jing 陈静",
+                "parent_id": order.partner_id.commercial_partner_id.id,
+                "email": "chen.jing@huadong.test",
+            }
+        )
         return order, {
+            "the buyer, a contact of the customer": "chen jing",
+            "the buyer's e-mail": "chen.jing@huadong",
+            "two Chinese characters": "陈静",
             "order number": order.name,
             "customer reference (PO)": "hd-po-0980",
             "delivery": picking.name,
@@ -161,7 +171,7 @@ class TestOrderLookup(OrderStatusCase):
         self.assertEqual(action["tag"], "display_notification")
         self.assertIn("NO-SUCH-REF", action["params"]["message"])
 
-        for bad in ("ab", "   ", None, 42, ["S0"]):
+        for bad in ("ab", "陈", "   ", None, 42, ["S0"]):
             with self.subTest(query=bad), self.assertRaises(UserError):
                 Lookup.action_desk_lookup(bad)
 
