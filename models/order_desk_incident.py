@@ -810,6 +810,16 @@ class OrderDeskIncidentLine(models.Model):
     product_uom_id = fields.Many2one(related="sale_line_id.product_uom_id")
     quantity = fields.Float(digits="Product Unit", default=1.0)
 
+    @api.depends("incident_id.name", "product_id")
+    def _compute_display_name(self):
+        # The document and the goods (a line is named in chatter, logs and errors).
+        for line in self:
+            line.display_name = " - ".join(
+                name
+                for name in (line.incident_id.name, line.product_id.display_name)
+                if name
+            ) or str(line.id or "")
+
     _quantity_positive = models.Constraint(
         "CHECK(quantity >= 0)", "The quantity of an incident line cannot be negative."
     )

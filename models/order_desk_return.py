@@ -1134,6 +1134,17 @@ class OrderDeskReturnLine(models.Model):
         domain="[('product_id', '=', product_id)]",
     )
     quantity = fields.Float(digits="Product Unit", default=1.0, required=True)
+
+    @api.depends("return_id.name", "product_id")
+    def _compute_display_name(self):
+        # The document and the goods (a line is named in chatter, logs and errors).
+        for line in self:
+            line.display_name = " - ".join(
+                name
+                for name in (line.return_id.name, line.product_id.display_name)
+                if name
+            ) or str(line.id or "")
+
     reason_id = fields.Many2one(
         "order.desk.return.reason",
         required=True,

@@ -826,6 +826,10 @@ class OrderDeskRule(models.Model):
         def qty(key):
             return formatLang(env, args.get(key) or 0.0, dp="Product Unit")
 
+        def enumerate_(items):
+            # Chinese enumerates with the enumeration comma (电话、送货街道).
+            return ("、" if (env.lang or "").startswith("zh") else ", ").join(items)
+
         if code == "customer_missing":
             labels = {
                 "email": env._("e-mail"),
@@ -837,7 +841,7 @@ class OrderDeskRule(models.Model):
             return env._(
                 "Customer %(partner)s is missing: %(missing)s.",
                 partner=name("partner_id"),
-                missing=", ".join(
+                missing=enumerate_(
                     labels.get(key, key) for key in args.get("missing", [])
                 ),
             )
@@ -899,14 +903,14 @@ class OrderDeskRule(models.Model):
         if code == "duplicate_ref":
             return env._(
                 "Possible duplicate of %(orders)s: same customer reference %(ref)s.",
-                orders=", ".join(args.get("orders", [])),
+                orders=enumerate_(args.get("orders", [])),
                 ref=args.get("ref"),
             )
         if code == "duplicate_lines":
             return env._(
                 "Possible duplicate of %(orders)s: same customer and same lines within "
                 "%(days)s days.",
-                orders=", ".join(args.get("orders", [])),
+                orders=enumerate_(args.get("orders", [])),
                 days=args.get("days"),
             )
         if code == "quota_exceeded":

@@ -40,7 +40,7 @@ DISPUTE_STATES = [
 # line matched with the item (as Odoo's own payment status counts it); an item matched
 # only with credit notes or other entries is credited, not paid.
 SETTLEMENT_STATES = [
-    ("open", "Open"),
+    ("open", "Outstanding"),
     ("partial", "Partly Settled"),
     ("paid", "Paid"),
     ("credited", "Credited"),

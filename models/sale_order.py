@@ -1058,9 +1058,9 @@ class SaleOrder(models.Model):
         if waiting:
             raise UserError(
                 self.env._(
-                    "Order %(order)s is paid in advance: its goods leave once the invoice "
-                    "is paid (%(unpaid)s still due). A manager can release the shipping "
-                    "before payment.",
+                    "Order %(order)s is paid in advance: its goods leave once it is paid "
+                    "(%(unpaid)s still due). A manager can release the shipping before "
+                    "payment.",
                     order=waiting[0].name,
                     unpaid=waiting[0].currency_id.format(
                         max(

@@ -69,6 +69,8 @@ order_desk: the server answers (started in $(($(date +%s) - started))s).
 
   Order Desk is ready:  http://localhost:$PORT/odoo
   database: $DB    login: admin / admin    demo users: clerk / clerk, manager / manager
+  Customer portal:      http://localhost:$PORT/my    login: customer / customer
+  (简体中文: http://localhost:$PORT/zh_CN/my; each user picks the language in their preferences)
   Server log: $SERVER_LOG    Stop with Ctrl+C.
 
 MSG

@@ -261,6 +261,18 @@ class OrderDeskKpiReportWizard(models.TransientModel):
         return f"{value:.0f}"
 
     @api.model
+    def _desk_kpi_unit(self, kpi):
+        """The KPI's unit as the reader says it (the XLSX's Unit column)."""
+        return {
+            "%": "%",
+            "h": self.env._("hours"),
+            "days": self.env._("days"),
+            "ratio": self.env._("ratio"),
+            "money": self.company_id.currency_id.name or "",
+            "count": self.env._("count"),
+        }.get(kpi["unit"], kpi["unit"] or "")
+
+    @api.model
     def _desk_kpi_status(self, kpi):
         if kpi["met"] is None:
             return ""
@@ -319,7 +331,7 @@ class OrderDeskKpiReportWizard(models.TransientModel):
             )
             self._desk_xlsx_number(sheet, row, 4, kpi["numerator"], formats["number"])
             self._desk_xlsx_number(sheet, row, 5, kpi["denominator"], formats["number"])
-            sheet.write_string(row, 6, kpi["unit"] or "")
+            sheet.write_string(row, 6, self._desk_kpi_unit(kpi))
         sheet.set_column(0, 0, 42)
         sheet.set_column(1, 6, 14)
         sheet.freeze_panes(3, 1)
