@@ -259,16 +259,27 @@ def init_desk_columns(cr, picking_ids=None, order_ids=None):
                   LEFT JOIN returned ON returned.line_id = line.id
                  WHERE line.display_type IS NULL AND line.product_uom_qty != 0
                  GROUP BY line.order_id
+            ), due AS (
+                -- What the customer is to have (sale.order.line._desk_qty_due): ordered,
+                -- less what came back (no exchange before the install).
+                SELECT line.id AS line_id,
+                       line.product_uom_qty - COALESCE(returned.back, 0) AS qty
+                  FROM sale_order_line line
+                  LEFT JOIN returned ON returned.line_id = line.id
             ), goods AS (
                 SELECT line.order_id,
                        bool_or(COALESCE(line.price_subtotal, 0) != 0) AS weighted,
                        SUM(COALESCE(line.price_subtotal, 0)) AS total,
                        SUM(COALESCE(line.price_subtotal, 0)
-                           * LEAST(line.qty_delivered / line.product_uom_qty, 1)) AS shipped,
+                           * CASE WHEN due.qty <= 0 THEN 1
+                                  ELSE LEAST(line.qty_delivered / due.qty, 1) END)
+                           AS shipped,
                        COUNT(*) AS count,
-                       SUM(LEAST(line.qty_delivered / line.product_uom_qty, 1))
+                       SUM(CASE WHEN due.qty <= 0 THEN 1
+                                ELSE LEAST(line.qty_delivered / due.qty, 1) END)
                            AS shipped_count
                   FROM sale_order_line line
+                  JOIN due ON due.line_id = line.id
                   JOIN product_product product ON product.id = line.product_id
                   JOIN product_template tmpl ON tmpl.id = product.product_tmpl_id
                  WHERE line.display_type IS NULL

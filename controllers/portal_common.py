@@ -38,3 +38,14 @@ def desk_portal_list(
         }
     )
     return request.render(template, values)
+
+
+def desk_use_customer_tz(partner, company=None):
+    """Render the rest of the request (the page, its PDF) in the time zone of ``partner``,
+    the customer of the documents shown: theirs, their company's, the seller company's,
+    else the browser's or Odoo's own (see ``res.partner._desk_tz``). Odoo's own dates on
+    the page (order date, deliveries) follow too, so the page tells one time."""
+    # sudo: only the time zone of the customer of a document the caller may read.
+    tz = partner.sudo()._desk_tz(company=company, default=request.cookies.get("tz"))
+    request.update_context(tz=tz)
+    return tz

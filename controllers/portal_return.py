@@ -7,7 +7,7 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 
 from ..models.order_desk_field_guard import desk_printable, desk_to_number
 from ..models.order_desk_return import UNNUMBERED, desk_quantity
-from .portal_common import desk_portal_count, desk_portal_list
+from .portal_common import desk_portal_count, desk_portal_list, desk_use_customer_tz
 
 
 class OrderDeskReturnPortal(CustomerPortal):
@@ -26,6 +26,9 @@ class OrderDeskReturnPortal(CustomerPortal):
     )
     def portal_my_desk_returns(self, page=1, **_kwargs):
         """The customer's return requests (the record rules keep them to their own)."""
+        desk_use_customer_tz(
+            request.env.user.partner_id.commercial_partner_id, request.env.company
+        )
         return desk_portal_list(
             self,
             "order.desk.return",
@@ -50,6 +53,8 @@ class OrderDeskReturnPortal(CustomerPortal):
             )
         except (AccessError, MissingError):
             return request.redirect("/my")
+        tz = desk_use_customer_tz(return_sudo.partner_id, return_sudo.company_id)
+        return_sudo = return_sudo.with_context(tz=tz)
         if report_type in ("html", "pdf", "text"):
             return self._show_report(
                 model=return_sudo,
@@ -84,6 +89,7 @@ class OrderDeskReturnPortal(CustomerPortal):
             )
         except (AccessError, MissingError):
             return request.redirect("/my")
+        desk_use_customer_tz(order_sudo.partner_id, order_sudo.company_id)
         deliveries = order_sudo.picking_ids.filtered(
             lambda p: p.state == "done" and p._desk_is_customer_delivery()
         ).sorted("date_done", reverse=True)
@@ -109,23 +115,31 @@ class OrderDeskReturnPortal(CustomerPortal):
             .with_user(SUPERUSER_ID)
             .search([("company_id", "in", (False, order_sudo.company_id.id))])
         )
+        returnable = (
+            {
+                sale_line: desk_quantity(request.env, quantity)
+                for sale_line, quantity in Return._desk_available(picking).items()
+                if float_compare(
+                    quantity,
+                    0.0,
+                    precision_rounding=sale_line.product_uom_id.rounding,
+                )
+                > 0
+            }
+            if picking
+            else {}
+        )
         values = {
             "sale_order": order_sudo,
             "deliveries": deliveries,
             "picking": picking,
-            "returnable": (
-                {
-                    sale_line: desk_quantity(request.env, quantity)
-                    for sale_line, quantity in Return._desk_available(picking).items()
-                    if float_compare(
-                        quantity,
-                        0.0,
-                        precision_rounding=sale_line.product_uom_id.rounding,
-                    )
-                    > 0
-                }
-                if picking
-                else {}
+            "returnable": returnable,
+            "nothing_left": picking
+            and not returnable
+            and request.env._(
+                "Everything delivered on %(picking)s has come back or is already asked "
+                "back.",
+                picking=picking.name,
             ),
             "reasons": reasons,
             "conditions": Return.env["order.desk.return.line"]
@@ -148,7 +162,11 @@ class OrderDeskReturnPortal(CustomerPortal):
         reasons = env["order.desk.return.reason"].search(
             [("company_id", "in", (False, order_sudo.company_id.id))]
         )
-        returnable = env["order.desk.return"]._desk_returnable(picking)
+        Return = env["order.desk.return"]
+        returnable = Return._desk_returnable(picking)
+        # What may still be asked: the page offers it, and the check below is the
+        # desk's own (less what came back and what other requests ask).
+        available = Return._desk_available(picking)
         lot_names = {
             sale_line: [
                 name.strip()
@@ -196,15 +214,17 @@ class OrderDeskReturnPortal(CustomerPortal):
                 )
             if quantity <= 0:
                 continue
-            if quantity > returnable[sale_line]:
+            if (
+                float_compare(
+                    quantity,
+                    available.get(sale_line, 0.0),
+                    precision_rounding=sale_line.product_uom_id.rounding,
+                )
+                > 0
+            ):
                 raise UserError(
-                    env._(
-                        "%(quantity)s %(product)s asked, but only %(available)s can still "
-                        "come back from %(picking)s.",
-                        quantity=desk_printable(raw),
-                        product=sale_line.product_id.display_name,
-                        available=returnable[sale_line],
-                        picking=picking.name,
+                    Return._desk_too_much(
+                        sale_line, picking, quantity, available.get(sale_line, 0.0)
                     )
                 )
             reason = reasons.filtered(

@@ -3,7 +3,13 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import float_compare, float_is_zero, float_repr, float_round
+from odoo.tools import (
+    float_compare,
+    float_is_zero,
+    float_repr,
+    float_round,
+    format_date,
+)
 
 from .order_desk_document_mixin import MANAGER_GROUP
 from .order_desk_field_guard import desk_clean_text
@@ -45,9 +51,11 @@ UNNUMBERED = "/"
 
 
 def desk_quantity(env, quantity, uom=None):
-    """A quantity as people write it (2, 1.5: no trailing zeros), with its unit when
-    ``uom`` is given."""
+    """A quantity as people write it (2, 1.5: no trailing zeros), rounded as ``uom``
+    rounds and followed by its name when ``uom`` is given."""
     digits = env["decimal.precision"].precision_get("Product Unit")
+    if uom:
+        quantity = float_round(quantity, precision_rounding=uom.rounding)
     text = float_repr(float_round(quantity, precision_digits=digits), digits)
     if "." in text:
         text = text.rstrip("0").rstrip(".")
@@ -766,15 +774,7 @@ class OrderDeskReturn(models.Model):
                 available = returnable[sale_line] - elsewhere
                 if float_compare(quantity, available, precision_digits=precision) > 0:
                     raise ret._desk_refusal(
-                        self.env._(
-                            "%(quantity)s %(product)s asked, but only %(available)s can "
-                            "still come back from %(picking)s (delivered, less returned "
-                            "and requested).",
-                            quantity=desk_quantity(self.env, quantity),
-                            product=sale_line.product_id.display_name,
-                            available=desk_quantity(self.env, max(available, 0.0)),
-                            picking=picking.name,
-                        )
+                        self._desk_too_much(sale_line, picking, quantity, available)
                     )
             for (sale_line, lot), quantity in asked_lots.items():
                 elsewhere = batch[picking, sale_line, lot] + sum(
@@ -809,6 +809,30 @@ class OrderDeskReturn(models.Model):
             return error(problem)
         return error(
             self.env._("Return %(rma)s: %(problem)s", rma=self.name, problem=problem)
+        )
+
+    @api.model
+    def _desk_too_much(self, sale_line, picking, asked, available):
+        """Why ``asked`` (in the unit of ``sale_line``) cannot come back from ``picking``
+        when only ``available`` can: one sentence, its quantities rounded as the unit
+        rounds them and named with it (the desk's check and the portal's form)."""
+        uom = sale_line.product_uom_id
+        product = sale_line.product_id.display_name
+        if float_compare(available, 0.0, precision_rounding=uom.rounding) <= 0:
+            return self.env._(
+                "Nothing more of %(product)s can come back from %(picking)s: what it "
+                "delivered has come back or is already asked back.",
+                product=product,
+                picking=picking.name,
+            )
+        return self.env._(
+            "%(quantity)s of %(product)s asked back, but only %(available)s can still "
+            "come back from %(picking)s (delivered, less what came back or is already "
+            "asked back).",
+            quantity=desk_quantity(self.env, asked, uom),
+            product=product,
+            available=desk_quantity(self.env, available, uom),
+            picking=picking.name,
         )
 
     @api.model
@@ -1089,6 +1113,18 @@ class OrderDeskReturn(models.Model):
         self.ensure_one()
         return self.env._("Return Authorization %(rma)s", rma=self.name)
 
+    def _desk_summary(self):
+        """What the request is about, in one sentence of the reader's language and time
+        zone (the customer's return page): one translatable string, so that each
+        language places its own punctuation."""
+        self.ensure_one()
+        return self.env._(
+            "Order %(order)s, delivery %(delivery)s, requested on %(date)s.",
+            order=self.order_id.name,
+            delivery=self.picking_id.name or "-",
+            date=format_date(self.env, self.date_request) or "-",
+        )
+
 
 class OrderDeskReturnLine(models.Model):
     _name = "order.desk.return.line"
@@ -1266,6 +1302,11 @@ class OrderDeskReturnLine(models.Model):
                     product=self.product_id.display_name,
                 )
             )
+
+    def _desk_quantity_text(self):
+        """The quantity with its unit, as the unit rounds it (the customer's pages)."""
+        self.ensure_one()
+        return desk_quantity(self.env, self.quantity, self.product_uom_id)
 
     def _desk_qty_open(self):
         """Received quantity whose outcome is still to be done."""

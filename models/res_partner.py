@@ -1,3 +1,5 @@
+import pytz
+
 from odoo import fields, models
 
 from .sale_order import SETTLEMENT_METHODS
@@ -32,3 +34,25 @@ class ResPartner(models.Model):
         "its contacts follow it.",
         groups="base.group_user",
     )
+
+    def _desk_tz(self, company=None, default=None):
+        """The time zone (its name) in which this customer reads dates and times: on the
+        portal pages and in the PDFs of their documents, and in the status text a clerk
+        copies for them.
+
+        Their own time zone, else their company's (the commercial partner's), else that of
+        ``company`` (the seller: its contact's), else ``default`` (the browser's, when the
+        portal gives it), else the context's as Odoo takes it (the reader's, else UTC).
+        """
+        zones = (
+            self[:1].tz,
+            self[:1].commercial_partner_id.tz,
+            # sudo: only the time zone of the seller's contact, which a portal reader
+            # may not read.
+            company.sudo().partner_id.tz if company else False,
+            default,
+        )
+        return next(
+            (zone for zone in zones if zone and zone in pytz.all_timezones_set),
+            self.env.tz.zone,
+        )

@@ -552,8 +552,26 @@ class SaleOrder(models.Model):
         "order_line.qty_delivered",
         "order_line.product_uom_qty",
         "order_line.price_subtotal",
+        "order_line.move_ids.state",
+        "order_line.move_ids.product_uom_qty",
     )
     def _compute_desk_shipped_percent(self):
+        """Share of what the customer is to have that they have, weighted by line value:
+        goods returned and not replaced (refunded) are no longer to ship; goods returned
+        and replaced count again once the replacement is delivered."""
+        due = self.order_line._desk_qty_due()
+
+        def share(line):
+            wanted = due.get(line, line.product_uom_qty)
+            if (
+                float_compare(
+                    wanted, 0.0, precision_rounding=line.product_uom_id.rounding
+                )
+                <= 0
+            ):
+                return 1.0
+            return min(line.qty_delivered / wanted, 1.0)
+
         for order in self:
             lines = order.order_line.filtered(
                 lambda line: (
@@ -568,10 +586,7 @@ class SaleOrder(models.Model):
                 # Free goods only: every line counts the same.
                 weights = [(1.0, line) for line in lines]
             total = sum(weight for weight, _line in weights)
-            shipped = sum(
-                weight * min(line.qty_delivered / line.product_uom_qty, 1.0)
-                for weight, line in weights
-            )
+            shipped = sum(weight * share(line) for weight, line in weights)
             order.desk_shipped_percent = 100.0 * shipped / total if total else 0.0
 
     def _compute_desk_return_count(self):

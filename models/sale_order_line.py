@@ -138,17 +138,22 @@ class SaleOrderLine(models.Model):
 
     def _desk_qty_kept(self):
         """``{line: quantity}`` the customer keeps of the lines of ``self`` invoiced on
-        ordered quantities that had goods come back: ordered, less what came back through
-        a return (Odoo's return of the delivery, refunded), plus what an exchange sends
-        again; in the line's unit. Lines without a return are not listed (all of the
-        ordered quantity is kept). Reads the moves of every line at once."""
-        kept = {}
+        ordered quantities that had goods come back (see ``_desk_qty_due``). Lines without
+        a return are not listed (all of the ordered quantity is kept)."""
+        return self.filtered(
+            lambda ln: ln.product_id.invoice_policy != "delivery"
+        )._desk_qty_due()
+
+    def _desk_qty_due(self):
+        """``{line: quantity}`` the customer is to have in the end of the lines of
+        ``self`` that had goods come back: ordered, less what came back through a return
+        (Odoo's return of the delivery), plus what an exchange sends again; in the line's
+        unit. Returned goods that are not replaced are no longer due (a refund), replaced
+        ones are due again until the replacement arrives. Lines without a return are not
+        listed (the ordered quantity is due). Reads the moves of every line at once."""
+        due = {}
         lines = self.filtered(
-            lambda ln: (
-                ln.product_id.invoice_policy != "delivery"
-                and ln.qty_delivered_method == "stock_move"
-                and ln.move_ids
-            )
+            lambda ln: ln.qty_delivered_method == "stock_move" and ln.move_ids
         )
         lines.move_ids.mapped("origin_returned_move_id")
         for line in lines:
@@ -168,8 +173,8 @@ class SaleOrderLine(models.Model):
                 for move in outgoing
                 if move.desk_return_id and move.state != "cancel"
             )
-            kept[line] = line.product_uom_qty - back + again
-        return kept
+            due[line] = line.product_uom_qty - back + again
+        return due
 
     def _get_outgoing_incoming_moves(self, strict=True):
         # Reshipments after an incident replace goods already counted as delivered: they

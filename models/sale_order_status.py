@@ -409,6 +409,17 @@ class SaleOrder(models.Model):
                 lambda line: not line.display_type and line.desk_qty_shortage > 0
             )
         open_exceptions = self.desk_exception_ids.filtered(lambda e: e.state == "open")
+        # Deliveries still to leave that only replace goods (an exchange of returned goods,
+        # a reshipment after an incident): the order itself was shipped in full.
+        to_leave = self.picking_ids.filtered(
+            lambda p: p.state not in ("done", "cancel") and p._desk_is_outbound()
+        )
+        replacing = to_leave.filtered(
+            lambda p: (
+                p.move_ids
+                and all(m.desk_return_id or m.desk_incident_id for m in p.move_ids)
+            )
+        )
         return {
             "labels": {
                 "channel": labels("sale.order", "desk_channel"),
@@ -420,6 +431,9 @@ class SaleOrder(models.Model):
             },
             "confirmed": confirmed,
             "shipping": shipping,
+            # Goods of the order itself still to ship (not only replacements).
+            "rest_to_ship": shipping == "partial" and bool(to_leave - replacing),
+            "replacing": replacing,
             "left": left,
             "on_the_way": left.filtered(
                 lambda p: not p.desk_delivered_date and not p.desk_superseded
@@ -556,7 +570,7 @@ class SaleOrder(models.Model):
         )
         step("picked", env._("Picking and Packing"), gone)
         shipped_details = []
-        if shipping == "partial":
+        if facts["rest_to_ship"]:
             shipped_details.append(
                 env._(
                     "Partially shipped: %(percent)s%%",
@@ -574,13 +588,15 @@ class SaleOrder(models.Model):
             )
         for picking in facts["left"]:
             shipped_details += self._desk_fmt_delivery(picking, facts, for_customer)
+        shipped_details += self._desk_fmt_replacements(facts)
         trouble = facts["on_the_way"].filtered(
             lambda p: p.desk_tracking_status in TROUBLE_STATUSES
         )
         step(
             "shipped",
             env._("Goods Shipped"),
-            shipping in ("shipped", "delivered"),
+            shipping in ("shipped", "delivered")
+            or (shipping == "partial" and not facts["rest_to_ship"]),
             self._desk_fmt_date(facts["left"][:1].date_done),
             shipped_details,
             blocked=facts["prepayment_due"] or bool(trouble),
@@ -744,7 +760,7 @@ class SaleOrder(models.Model):
         self.ensure_one()
         order = self.with_context(
             lang=self._desk_customer_lang(),
-            tz=self.partner_id.tz or self.env.context.get("tz"),
+            tz=self.partner_id._desk_tz(self.company_id),
         )
         return order._desk_customer_lines()
 
@@ -806,8 +822,9 @@ class SaleOrder(models.Model):
             )
         for picking in facts["left"]:
             lines += order._desk_fmt_delivery(picking, facts, for_customer=True)
-        if shipping == "partial":
+        if facts["rest_to_ship"]:
             lines.append(env._("The rest of the order follows."))
+        lines += order._desk_fmt_replacements(facts)
         # The shortage line says when the goods come; a delivered order has no next date.
         next_date = order._desk_status_next(facts)
         if (
@@ -909,6 +926,17 @@ class SaleOrder(models.Model):
             unit=unit,
         )
 
+    def _desk_fmt_replacements(self, facts):
+        """Lines saying that replacements (exchanges, reshipments) are being prepared."""
+        return [
+            self.env._(
+                "%(delivery)s is being prepared: %(replacement)s",
+                delivery=picking.name,
+                replacement=picking._desk_replacement_text(),
+            )
+            for picking in facts["replacing"]
+        ]
+
     def _desk_fmt_delivery(self, picking, facts, for_customer):
         """Lines saying how a delivery that left travels."""
         env = self.env
@@ -934,6 +962,9 @@ class SaleOrder(models.Model):
         else:
             line = env._("%(delivery)s left on %(date)s.", **values)
         lines = [line]
+        replaces = picking._desk_replacement_text()
+        if replaces:
+            lines.append(replaces)
         if picking.desk_delivered_date:
             lines.append(
                 env._(

@@ -642,6 +642,25 @@ class StockPicking(models.Model):
     # ------------------------------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------------------------------
+    def _desk_replacement_text(self):
+        """What this delivery replaces, in a sentence for the customer: returned goods
+        (an exchange) or goods of an incident (a reshipment); empty for the order's own
+        goods."""
+        self.ensure_one()
+        returns = self.move_ids.desk_return_id
+        if returns:
+            return self.env._(
+                "Replacement for the goods of return %(rma)s.",
+                rma=", ".join(returns.mapped("name")),
+            )
+        incidents = self.move_ids.desk_incident_id
+        if incidents:
+            return self.env._(
+                "Replacement for the goods of incident %(incident)s.",
+                incident=", ".join(incidents.mapped("name")),
+            )
+        return ""
+
     def _desk_is_customer_delivery(self):
         """The leg of the delivery route that hands the goods to the customer."""
         self.ensure_one()

@@ -1,3 +1,5 @@
+import re
+
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -97,3 +99,25 @@ class TestPortalTracking(HttpCase, OrderDeskCase):
             f"/my/orders/{self.order_b.id}?access_token={self.order_a.access_token}"
         )
         self.assertNotIn("SECRET-B", response.text)
+
+    def test_times_in_the_customers_time_zone(self):
+        """The carrier's 08:00 UTC is 16:00 in Shanghai: the buyer (no time zone of her
+        own) reads her company's time, without seconds, and so does a visitor of the
+        e-mailed link; the page offers no return label of Odoo's (the desk's request is
+        the way to return goods)."""
+        company = self.env["res.partner"].create(
+            {"name": "Huadong Trading (TZ)", "is_company": True, "tz": "Asia/Shanghai"}
+        )
+        self.portal_a.partner_id.write({"parent_id": company.id, "tz": False})
+        self.authenticate("od_portal_a", "od_portal_a")
+        for url in (f"/my/orders/{self.order_a.id}", self.order_a._get_share_url()):
+            if "access_token" in url:
+                self.authenticate(None, None)
+            response = self.url_open(url)
+            self.assertEqual(response.status_code, 200)
+            events = re.search(
+                r'o_order_desk_tracking_events">(.*?)</ul>', response.text, re.S
+            ).group(1)
+            self.assertIn("<span>11/19/2026 04:00 PM</span>", events, url)
+            self.assertNotIn("08:00", events, url)
+            self.assertNotIn("/my/picking/return/pdf/", response.text, url)

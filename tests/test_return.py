@@ -127,12 +127,70 @@ class TestReturn(OrderDeskCase):
         self._validate(exchange)
         self.assertEqual(order.order_line.qty_delivered, 2.0, "the customer keeps two")
 
+    def test_customer_status_after_exchange(self):
+        """Returned goods replaced by an exchange: the order was shipped in full and is
+        delivered again once the replacement is; never "partially shipped", never "the
+        rest follows"."""
+        order, picking = self._delivered_order(qty=2, invoice=False)
+        picking.with_user(self.clerk).action_desk_confirm_delivered()
+        ret = self._desk_return(order, picking, 1.0, reason=self.wrong_item)
+        ret.action_submit()
+        ret.with_user(self.manager).action_approve()
+        self._receive(ret)
+        ret.action_create_exchange()
+        exchange = ret.exchange_picking_ids
+        data = order._desk_status_data(for_customer=True)
+        steps = {step["key"]: step for step in data["steps"]}
+        text = order._desk_customer_lines()
+        self.assertEqual(steps["shipped"]["state"], "done", steps["shipped"])
+        self.assertNotEqual(steps["delivered"]["state"], "done")
+        details = "\n".join(steps["shipped"]["details"])
+        self.assertNotIn("Partially shipped", details)
+        self.assertIn(f"{exchange.name} is being prepared", details)
+        self.assertIn(f"return {ret.name}", details)
+        self.assertNotIn("The rest of the order follows", text)
+        self.assertIn(f"{exchange.name} is being prepared", text)
+
+        self._validate(exchange)
+        exchange.with_user(self.clerk).action_desk_confirm_delivered()
+        self.assertEqual(order.desk_shipping_state, "delivered")
+        self.assertEqual(order.desk_shipped_percent, 100.0)
+        steps = {
+            step["key"]: step
+            for step in order._desk_status_data(for_customer=True)["steps"]
+        }
+        self.assertEqual(steps["delivered"]["state"], "done")
+        self.assertIn(
+            f"Replacement for the goods of return {ret.name}.",
+            order._desk_customer_lines(),
+        )
+
+    def test_refunded_goods_are_not_to_ship(self):
+        """Goods returned and refunded are no longer due: the order stays delivered and
+        shipped in full (100 %, not 50 %)."""
+        order, picking = self._delivered_order(qty=2, invoice=False)
+        picking.with_user(self.clerk).action_desk_confirm_delivered()
+        ret = self._desk_return(order, picking, 1.0)
+        self.assertEqual(ret.line_ids.outcome, "refund")
+        ret.action_submit()
+        ret.with_user(self.manager).action_approve()
+        self._receive(ret)
+        self.assertEqual(order.order_line.qty_delivered, 1.0)
+        self.assertEqual(order.desk_shipping_state, "delivered")
+        self.assertEqual(order.desk_shipped_percent, 100.0)
+        steps = {
+            step["key"]: step
+            for step in order._desk_status_data(for_customer=True)["steps"]
+        }
+        self.assertEqual(steps["delivered"]["state"], "done")
+        self.assertNotIn("follows", order._desk_customer_lines())
+
     def test_partial_returns_over_two_requests(self):
         order, picking = self._delivered_order(qty=3)
         first = self._desk_return(order, picking, 2.0)
         first.action_submit()
         second = self._desk_return(order, picking, 2.0)
-        with self.assertRaisesRegex(UserError, "only 1 can still come back"):
+        with self.assertRaisesRegex(UserError, "only 1 Units can still come back"):
             second.action_submit()
         second.line_ids.quantity = 1.0
         second.action_submit()
@@ -142,13 +200,18 @@ class TestReturn(OrderDeskCase):
         self._receive(second)
         self.assertEqual(order.order_line.qty_delivered, 0.0)
         third = self._desk_return(order, picking, 1.0)
-        with self.assertRaisesRegex(UserError, "only 0 can still come back"):
+        # One true sentence: not "only 0 can still come back".
+        with self.assertRaisesRegex(
+            UserError,
+            r"Nothing more of .* can come back from .*: what it delivered has come back "
+            r"or is already asked back\.$",
+        ):
             third.action_submit()
 
     def test_refusals(self):
         order, picking = self._delivered_order(qty=2)
         too_many = self._desk_return(order, picking, 3.0)
-        with self.assertRaisesRegex(UserError, "only 2 can still come back"):
+        with self.assertRaisesRegex(UserError, "only 2 Units can still come back"):
             too_many.action_submit()
         self.assertEqual(too_many.state, "draft")
 

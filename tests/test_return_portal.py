@@ -1,5 +1,7 @@
 import re
 
+from freezegun import freeze_time
+
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import OrderDeskCase
@@ -122,7 +124,7 @@ class TestReturnPortal(HttpCase, OrderDeskCase):
         self.assertRegex(response.text, r">\s*2\s*<small[^>]*>Units</small>")
         self.assertNotIn("3.0", response.text)
         response = self._post(self.order_a, token, 3)
-        self.assertIn("only 2 can still come back", response.text)
+        self.assertIn("only 2 Units can still come back", response.text)
         self.assertRegex(response.text, rf'name="qty_{line.id}"\s+value="3"')
         self.assertIn("Too many chairs", response.text, "the comment is kept too")
         self.assertNotIn(next_name, response.text)
@@ -163,6 +165,92 @@ class TestReturnPortal(HttpCase, OrderDeskCase):
         response, _token = self._form(self.order_a)
         self.assertIn("is already asked back", response.text)
         self.assertNotIn(f"qty_{line.id}", response.text)
+
+    def _pending(self, quantity):
+        ret = self.env["order.desk.return"].create(
+            {
+                "order_id": self.order_a.id,
+                "picking_id": self.picking_a.id,
+                "line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "sale_line_id": self.order_a.order_line.id,
+                            "quantity": quantity,
+                            "reason_id": self.reason.id,
+                        },
+                    )
+                ],
+            }
+        )
+        ret.action_submit()
+        return ret
+
+    def test_form_opened_before_the_rest_was_asked_back(self):
+        """The customer's form offered 3; meanwhile all 3 were asked back: the page says
+        one thing (nothing more can come back), not "only 0" next to "everything is
+        back", and shows no empty table."""
+        self.authenticate("od_rma_a", "od_rma_a")
+        _response, token = self._form(self.order_a)
+        self._pending(3.0)
+        response = self._post(self.order_a, token, 1)
+        text = response.text
+        self.assertIn("Nothing more of", text)
+        self.assertIn("has come back or is already asked back.", text)
+        self.assertNotIn("can still come back", text)
+        self.assertNotIn("Everything delivered on", text)
+        self.assertNotIn("Can Return", text, "no table without lines")
+        self.assertNotIn("Send the Request", text)
+
+    def test_refusal_names_the_quantity_as_the_unit_rounds_it(self):
+        """2 of 3 came back: asking 2 more is refused with "1 Units", not "1.0"."""
+        back = self._pending(2.0)
+        back.with_user(self.manager).action_approve()
+        for receipt in back.return_picking_ids:
+            self._validate(receipt)
+        self.authenticate("od_rma_a", "od_rma_a")
+        _response, token = self._form(self.order_a)
+        response = self._post(self.order_a, token, 2)
+        self.assertIn("only 1 Units can still come back", response.text)
+        self.assertNotIn("1.0", response.text)
+
+    def test_return_page_reads_one_sentence_in_the_customers_time(self):
+        """Requested at 20:00 UTC on 30 November: 1 December in Shanghai, in one
+        sentence (no stray spaces before its commas and full stop), on the page opened
+        from the e-mailed link and in its PDF's HTML."""
+        self.portal_a.partner_id.tz = "Asia/Shanghai"
+        with freeze_time("2026-11-30 20:00:00"):
+            ret = self._pending(1.0)
+        ret._portal_ensure_token()
+        sentence = (
+            f"Order {self.order_a.name}, delivery {self.picking_a.name}, requested on "
+            "12/01/2026."
+        )
+        page = self.url_open(ret.get_portal_url())
+        self.assertIn(sentence, page.text)
+        report = self.url_open(ret.get_portal_url(report_type="html"))
+        self.assertRegex(
+            report.text, r"Requested on:</strong>\s*<span[^>]*>12/01/2026</span>"
+        )
+        self.assertIn("1 Units", report.text)
+
+    def test_order_page_with_two_returns_received(self):
+        """Two return receipts of the order's delivery: the page lists both under its own
+        heading beside the requests, and offers no return label of Odoo's."""
+        for _i in range(2):
+            ret = self._pending(1.0)
+            ret.with_user(self.manager).action_approve()
+            for receipt in ret.return_picking_ids:
+                self._validate(receipt)
+        self.authenticate("od_rma_a", "od_rma_a")
+        response = self.url_open(f"/my/orders/{self.order_a.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Goods You Sent Back", response.text)
+        self.assertIn("Return Requests", response.text)
+        self.assertNotIn("/my/picking/return/pdf/", response.text)
+        for receipt in self.picking_a.return_ids:
+            self.assertIn(receipt.name, response.text)
 
     def test_other_customer_is_refused(self):
         self.authenticate("od_rma_a", "od_rma_a")
