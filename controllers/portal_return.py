@@ -5,7 +5,11 @@ from odoo.tools import float_compare
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
-from ..models.order_desk_field_guard import desk_printable, desk_to_number
+from ..models.order_desk_field_guard import (
+    MAX_NUMBER,
+    desk_printable,
+    desk_to_number,
+)
 from ..models.order_desk_return import UNNUMBERED, desk_quantity
 from .portal_common import desk_portal_count, desk_portal_list, desk_use_customer_tz
 
@@ -203,7 +207,9 @@ class OrderDeskReturnPortal(CustomerPortal):
             if not raw:
                 continue
             quantity = desk_to_number(raw)
-            if quantity is None:
+            # (No goods come back by the quadrillion: such a number is no quantity, and
+            # rounding it to the unit would overflow.)
+            if quantity is None or abs(quantity) >= MAX_NUMBER:
                 raise UserError(
                     env._(
                         "%(value)s is not a quantity: give the number of %(product)s to "

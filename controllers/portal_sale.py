@@ -17,8 +17,9 @@ class OrderDeskSalePortal(sale_portal.CustomerPortal):
                 "sale.order", order_id, access_token=access_token
             )
         except (AccessError, MissingError):
-            pass  # Odoo's page refuses it.
-        else:
+            # Odoo's page refuses it (below): no customer, no time zone to take.
+            order_sudo = None
+        if order_sudo:
             desk_use_customer_tz(order_sudo.partner_id, order_sudo.company_id)
         return super().portal_order_page(
             order_id, report_type=report_type, access_token=access_token, **kw
