@@ -3,15 +3,22 @@ from odoo.tools import SQL
 
 
 def money_move_sql(alias):
-    """SQL condition: the journal entry of table alias ``alias`` is money, a payment's
-    entry or a bank statement line's (the test of Odoo's own payment status,
-    account.move._compute_payment_state), and a plain entry: an invoice or a credit note
-    is never money, whatever payment it names (its ``origin_payment_id`` is writable by
-    an accountant). Python's twin: ``account.move._desk_is_money``."""
+    """SQL condition: the journal entry of table alias ``alias`` is money: the entry of a
+    payment or of a bank statement line, **its own** (the payment's or the line's
+    ``move_id`` is this entry), and a plain entry. The test of Odoo's own payment status
+    (account.move._compute_payment_state) looks at the entry's link alone, which an
+    accountant can write on an invoice, a credit note or a hand-made entry; the desk also
+    asks the payment or the line to own the entry. Python's twin:
+    ``account.move._desk_is_money``."""
     move = SQL.identifier(alias)
     return SQL(
-        "(%(move)s.move_type = 'entry' AND (%(move)s.origin_payment_id IS NOT NULL "
-        "OR %(move)s.statement_line_id IS NOT NULL))",
+        """(%(move)s.move_type = 'entry' AND (
+               EXISTS (SELECT 1 FROM account_payment own_payment
+                        WHERE own_payment.id = %(move)s.origin_payment_id
+                          AND own_payment.move_id = %(move)s.id)
+            OR EXISTS (SELECT 1 FROM account_bank_statement_line own_line
+                        WHERE own_line.id = %(move)s.statement_line_id
+                          AND own_line.move_id = %(move)s.id)))""",
         move=move,
     )
 
@@ -79,6 +86,8 @@ class AccountMove(models.Model):
         )
         self.env["account.move.line"].flush_model(["move_id", "account_id"])
         self.flush_model(["move_type", "origin_payment_id", "statement_line_id"])
+        self.env["account.payment"].flush_model(["move_id"])
+        self.env["account.bank.statement.line"].flush_model(["move_id"])
         rows = self.env.execute_query(money_matched_sql(SQL("%s", ids)))
         matched = dict.fromkeys(ids, 0.0)
         for move_id, amount in rows:
@@ -89,6 +98,7 @@ class AccountMove(models.Model):
         """Whether this journal entry is money received or paid back (see
         ``money_move_sql``, its SQL twin)."""
         self.ensure_one()
-        return self.move_type == "entry" and bool(
-            self.origin_payment_id or self.statement_line_id
+        return self.move_type == "entry" and (
+            self.origin_payment_id.move_id == self
+            or self.statement_line_id.move_id == self
         )

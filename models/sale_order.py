@@ -75,6 +75,11 @@ LOCKED_ORDER_FIELDS = (
     "locked",
 )
 
+# The context marker of Odoo's own status changes (Confirm, Cancel, Reset to Quotation): an
+# object no RPC call can send, so a status written directly never passes for one of them.
+STATE_BY_ACTION = object()
+STATE_ACTION_KEY = "order_desk_state_by_action"
+
 USER_GROUP = "order_desk.group_order_desk_user"
 MANAGER_GROUP = "order_desk.group_order_desk_manager"
 
@@ -738,6 +743,11 @@ class SaleOrder(models.Model):
         created_confirmed = orders.filtered(lambda o: o.state == "sale")
         if not self.env.su and (waiting := created_confirmed._desk_awaits_approval()):
             raise UserError(waiting._desk_approval_first_message())
+        if not self.env.su and (
+            settled := orders.filtered(lambda o: o.state in ("sale", "cancel"))
+        ):
+            # As in write: a confirmed or cancelled status comes with Odoo's actions.
+            settled._desk_ensure_state_by_action("draft")
         created_confirmed._desk_follow_state({})
         return orders
 
@@ -786,17 +796,55 @@ class SaleOrder(models.Model):
         self._desk_ensure_settlement_write(vals)
         before = None
         if "state" in vals:
-            if vals["state"] == "sale" and not self.env.su:
-                # Odoo's Confirm writes the status after its checks (the desk's among
-                # them); a status written directly must pass the desk's as well.
-                waiting = self.filtered(lambda o: o.state != "sale")
-                if waiting := waiting._desk_awaits_approval():
-                    raise UserError(waiting._desk_approval_first_message())
+            if not self.env.su:
+                self._desk_ensure_state_by_action(vals["state"])
             before = {order.id: order.state for order in self}
         result = super().write(vals)
         if before is not None:
             self._desk_follow_state(before)
         return result
+
+    def _desk_ensure_state_by_action(self, state):
+        """Refuse a change of Odoo's status to or from a sales order or a cancelled one
+        unless one of Odoo's own actions makes it (Confirm, Cancel, Reset to Quotation,
+        which carry ``STATE_BY_ACTION``): written directly, it would skip their checks
+        (the desk's approval, Odoo's lock) and their work (procurement, the deliveries'
+        cancellation). Quotation to sent and back stay free (Odoo's *Send* writes them).
+        Even one of those actions confirms only what the desk approved (Odoo's Confirm
+        checks it first; checked here again). Raises UserError."""
+        if state == "sale":
+            waiting = self.filtered(lambda o: o.state != "sale")._desk_awaits_approval()
+            if waiting:
+                raise UserError(waiting._desk_approval_first_message())
+        if self.env.context.get(STATE_ACTION_KEY) is STATE_BY_ACTION:
+            return
+        moving = self.filtered(
+            lambda o: o.state != state and ({o.state, state} & {"sale", "cancel"})
+        )
+        if moving:
+            raise UserError(
+                self.env._(
+                    "The status of %(order)s changes with the order's buttons (Confirm, "
+                    "Cancel, Reset to Quotation), which check and do what goes with it; "
+                    "it cannot be written directly.",
+                    order=moving[0].name,
+                )
+            )
+
+    def action_confirm(self):
+        return super(
+            SaleOrder, self.with_context(**{STATE_ACTION_KEY: STATE_BY_ACTION})
+        ).action_confirm()
+
+    def _action_cancel(self):
+        return super(
+            SaleOrder, self.with_context(**{STATE_ACTION_KEY: STATE_BY_ACTION})
+        )._action_cancel()
+
+    def action_draft(self):
+        return super(
+            SaleOrder, self.with_context(**{STATE_ACTION_KEY: STATE_BY_ACTION})
+        ).action_draft()
 
     def _desk_follow_state(self, before):
         """Bring the desk status along when Odoo's status changed (``before``: the

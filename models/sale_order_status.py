@@ -95,7 +95,13 @@ class SaleOrder(models.Model):
         # into other conditions first): the lookup is the desk's, not the customers'.
         self._check_field_access(self._fields["desk_reference"], "read")
         if operator not in ("ilike", "=", "=ilike") or not isinstance(value, str):
-            return NotImplemented
+            raise UserError(
+                self.env._(
+                    "Orders are looked up by a reference they contain: type the "
+                    "reference (order, PO, delivery, tracking, invoice or RMA number, "
+                    "phone, e-mail or name)."
+                )
+            )
         return self._desk_lookup_domain(value)
 
     @api.depends_context("lang", "tz", "uid")
@@ -129,6 +135,9 @@ class SaleOrder(models.Model):
         ``query`` is any reference the customer may quote (see ``desk_reference``). Only
         orders the user may read are found; nothing is written.
         """
+        # The desk's lookup, as its search field: internal users only (a portal customer
+        # reads their orders on the portal).
+        self._check_field_access(self._fields["desk_reference"], "read")
         text = " ".join(query.split()) if isinstance(query, str) else ""
         if "\x00" in text:
             raise UserError(self.env._("The text holds a NUL character: remove it."))

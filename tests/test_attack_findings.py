@@ -478,6 +478,34 @@ class TestAttackFindings(RpcCaseMixin, HttpCase, OrderDeskCase):
         self.assertEqual((locked.state, locked.desk_state), ("cancel", "cancel"))
         locked.with_user(self.manager).action_draft()
         self.assertEqual((locked.state, locked.desk_state), ("draft", "draft"))
+        # Second round: an approved order the desk has not locked (Odoo's lock only) was
+        # reset or cancelled by a written status, keeping its approval for new contents.
+        approved = self._approved(qty=1)
+        approved.with_user(self.manager).action_desk_unlock("Change of address")
+        self.assertEqual(approved.desk_state, "approved")
+        for vals in ({"state": "draft"}, {"state": "cancel"}, {"state": "sent"}):
+            message = self._rpc_refused(
+                sales, "sale.order", "write", approved.ids, vals
+            )
+            self.assertIn("changes with the order's buttons", message)
+        self.assertEqual((approved.state, approved.desk_state), ("sale", "approved"))
+        # Nor is an order created cancelled or confirmed in a company without review.
+        self.company.order_desk_require_approval = False
+        for state in ("sale", "cancel"):
+            message = self._rpc_refused(
+                sales,
+                "sale.order",
+                "create",
+                {"partner_id": self.customer.id, "state": state},
+            )
+            self.assertIn("changes with the order's buttons", message)
+        other = self._order()
+        self._rpc_refused(sales, "sale.order", "write", other.ids, {"state": "sale"})
+        # Odoo's own buttons still do it there; Send's quotation to sent stays free.
+        other.with_user(sales).write({"state": "sent"})
+        other.with_user(sales).action_confirm()
+        self.assertEqual((other.state, other.desk_state), ("sale", "approved"))
+        self.company.order_desk_require_approval = True
         # The system (an import of past orders) writes the status: recorded as approved.
         quotation.sudo().write({"state": "sale"})
         self.assertEqual(quotation.desk_state, "approved")
@@ -493,6 +521,19 @@ class TestAttackFindings(RpcCaseMixin, HttpCase, OrderDeskCase):
             self.clerk, "sale.order", "action_desk_lookup", "S00\x0034"
         )
         self.assertIn("NUL", message)
+        # Internal users only, as the search field; other operators say what to do.
+        portal = self._portal_user("od_find_lookup_portal")
+        self._rpc_refused(
+            portal,
+            "sale.order",
+            "action_desk_lookup",
+            "Huadong",
+            expected=("AccessError",),
+        )
+        message = self._rpc_refused(
+            self.clerk, "sale.order", "search", [("desk_reference", "=", False)]
+        )
+        self.assertIn("looked up by a reference", message)
         self.assertFalse(
             self.env["sale.order"]
             .with_user(self.clerk)

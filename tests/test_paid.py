@@ -162,6 +162,43 @@ class TestPaid(OrderDeskCase):
         self.assertFalse(order.desk_prepaid)
         self.assertFalse(order.desk_paid_date)
 
+    def test_entry_naming_another_payment_is_no_money(self):
+        """A hand-made entry naming an unrelated payment (or bank line) as its origin is
+        not that payment's entry: it pays nothing."""
+        order = self._approved_order(qty=1, desk_settlement_method="prepayment")
+        invoice = self._invoice(order)
+        other = self._invoice(self._approved_order(qty=1))
+        self._pay(other, amount=1.0)
+        payment = self.env["account.payment"].search(
+            [("partner_id", "=", self.customer.id)], order="id desc", limit=1
+        )
+        self.assertTrue(payment.move_id)
+        fake = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "journal_id": self.misc.id,
+                "origin_payment_id": payment.id,
+                "line_ids": [
+                    Command.create(
+                        {
+                            "account_id": self._receivable(invoice).account_id.id,
+                            "partner_id": invoice.partner_id.id,
+                            "credit": invoice.amount_total,
+                        }
+                    ),
+                    Command.create(
+                        {"account_id": self.expense.id, "debit": invoice.amount_total}
+                    ),
+                ],
+            }
+        )
+        fake.action_post()
+        (self._receivable(invoice) | self._receivable(fake)).reconcile()
+        self.assertTrue(invoice.currency_id.is_zero(invoice.amount_residual))
+        self.assertEqual(order.desk_amount_paid, 0.0)
+        self.assertFalse(order.desk_prepaid)
+        self.assertFalse(order.desk_paid_date)
+
     def test_payments_and_money_paid_back(self):
         order = self._approved_order(qty=2)
         invoice = self._invoice(order)
