@@ -757,8 +757,9 @@ class SaleOrder(models.Model):
         Where the company wants the desk's approval, a customer's signature does not
         replace it: the signed quotation is submitted to the desk's review instead of being
         confirmed (its checks run; a manager approves it, or the company's automatic
-        approval of clean orders does). Online payments still confirm (see
-        ``_action_confirm``): money received is the documented exception.
+        approval of clean orders does). Online payments still confirm (as the system,
+        recorded as approved: ``_desk_follow_state``): money received is the documented
+        exception.
         """
         review = self._desk_awaits_approval()
         if review:

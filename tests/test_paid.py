@@ -62,10 +62,12 @@ class TestPaid(OrderDeskCase):
             lambda line: line.account_id.account_type == "asset_receivable"
         )
 
-    def _write_off(self, invoice):
-        """A journal entry (no payment) clearing the invoice against an expense."""
+    def _write_off(self, invoice, **vals):
+        """A journal entry (no payment) clearing the invoice against an expense; ``vals``:
+        more values of the entry."""
         entry = self.env["account.move"].create(
             {
+                **vals,
                 "move_type": "entry",
                 "journal_id": self.misc.id,
                 "line_ids": [
@@ -173,27 +175,7 @@ class TestPaid(OrderDeskCase):
             [("partner_id", "=", self.customer.id)], order="id desc", limit=1
         )
         self.assertTrue(payment.move_id)
-        fake = self.env["account.move"].create(
-            {
-                "move_type": "entry",
-                "journal_id": self.misc.id,
-                "origin_payment_id": payment.id,
-                "line_ids": [
-                    Command.create(
-                        {
-                            "account_id": self._receivable(invoice).account_id.id,
-                            "partner_id": invoice.partner_id.id,
-                            "credit": invoice.amount_total,
-                        }
-                    ),
-                    Command.create(
-                        {"account_id": self.expense.id, "debit": invoice.amount_total}
-                    ),
-                ],
-            }
-        )
-        fake.action_post()
-        (self._receivable(invoice) | self._receivable(fake)).reconcile()
+        self._write_off(invoice, origin_payment_id=payment.id)
         self.assertTrue(invoice.currency_id.is_zero(invoice.amount_residual))
         self.assertEqual(order.desk_amount_paid, 0.0)
         self.assertFalse(order.desk_prepaid)
