@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .order_desk_field_guard import desk_clean_text
+from .order_desk_field_guard import desk_clean_text, desk_join
 from .order_desk_rule import SEVERITIES
 
 EXCEPTION_STATES = [
@@ -137,9 +137,15 @@ class OrderDeskException(models.Model):
                 "Exceptions overridden by %(user)s: %(exceptions)s. Reason: %(reason)s",
                 user=self.env.user.name,
                 # Each message is a sentence: its own full stop goes before the next.
-                exceptions="; ".join(
-                    message.rstrip(".。")
-                    for message in by_order[order].with_env(order.env).mapped("message")
+                exceptions=desk_join(
+                    order.env,
+                    (
+                        message.rstrip(".。")
+                        for message in by_order[order]
+                        .with_env(order.env)
+                        .mapped("message")
+                    ),
+                    parts=True,
                 ),
                 reason=reason,
             )

@@ -60,6 +60,16 @@ def desk_to_id(value):
     return number if 0 < number < INT_LIMIT else None
 
 
+def desk_join(env, items, parts=False):
+    """``items`` (texts) joined as the language of ``env`` writes a list: Chinese with
+    the enumeration comma (电话、送货街道) or, for ``parts`` (clauses that hold commas
+    themselves), the full-width semicolon; other languages with ", " or "; "."""
+    chinese = (env.lang or "").startswith("zh")
+    if parts:
+        return ("\uff1b" if chinese else "; ").join(items)  # full-width semicolon
+    return ("、" if chinese else ", ").join(items)
+
+
 def desk_printable(value, limit=60):
     """``value`` as text fit to quote in a message: control characters (NUL among them)
     shown as ``?``, at most ``limit`` characters."""

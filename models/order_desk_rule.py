@@ -6,7 +6,7 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_compare, format_amount, format_date, formatLang
 
-from .order_desk_field_guard import INT_LIMIT
+from .order_desk_field_guard import INT_LIMIT, desk_join
 
 CHECK_TYPES = [
     ("customer_data", "Customer data complete"),
@@ -826,10 +826,6 @@ class OrderDeskRule(models.Model):
         def qty(key):
             return formatLang(env, args.get(key) or 0.0, dp="Product Unit")
 
-        def enumerate_(items):
-            # Chinese enumerates with the enumeration comma (电话、送货街道).
-            return ("、" if (env.lang or "").startswith("zh") else ", ").join(items)
-
         if code == "customer_missing":
             labels = {
                 "email": env._("e-mail"),
@@ -841,8 +837,8 @@ class OrderDeskRule(models.Model):
             return env._(
                 "Customer %(partner)s is missing: %(missing)s.",
                 partner=name("partner_id"),
-                missing=enumerate_(
-                    labels.get(key, key) for key in args.get("missing", [])
+                missing=desk_join(
+                    env, [labels.get(key, key) for key in args.get("missing", [])]
                 ),
             )
         if code == "product_archived":
@@ -903,14 +899,14 @@ class OrderDeskRule(models.Model):
         if code == "duplicate_ref":
             return env._(
                 "Possible duplicate of %(orders)s: same customer reference %(ref)s.",
-                orders=enumerate_(args.get("orders", [])),
+                orders=desk_join(env, args.get("orders", [])),
                 ref=args.get("ref"),
             )
         if code == "duplicate_lines":
             return env._(
                 "Possible duplicate of %(orders)s: same customer and same lines within "
                 "%(days)s days.",
-                orders=enumerate_(args.get("orders", [])),
+                orders=desk_join(env, args.get("orders", [])),
                 days=args.get("days"),
             )
         if code == "quota_exceeded":

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, format_date, format_datetime
 
+from .order_desk_field_guard import desk_join
 from .sale_order import LOCKED_DESK_STATES
 
 # A reference shorter than this matches too much to mean anything.
@@ -814,9 +815,13 @@ class SaleOrder(models.Model):
             lines.append(
                 env._(
                     "Not in stock yet: %(goods)s.",
-                    goods="; ".join(
-                        order._desk_fmt_shortage(line, for_customer=True)
-                        for line in facts["short_lines"]
+                    goods=desk_join(
+                        env,
+                        (
+                            order._desk_fmt_shortage(line, for_customer=True)
+                            for line in facts["short_lines"]
+                        ),
+                        parts=True,
                     ),
                 )
             )
@@ -845,10 +850,14 @@ class SaleOrder(models.Model):
             # A sentence of its own: the full stop is the language's.
             lines.append(env._("%(sentence)s.", sentence=next_date))
         if facts["incidents"]:
-            issues = "; ".join(
-                f"{facts['labels']['incident_type'][incident.incident_type]} "
-                f"{incident.name}"
-                for incident in facts["incidents"]
+            issues = desk_join(
+                env,
+                (
+                    f"{facts['labels']['incident_type'][incident.incident_type]} "
+                    f"{incident.name}"
+                    for incident in facts["incidents"]
+                ),
+                parts=True,
             )
             lines.append(
                 env._(
