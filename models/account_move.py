@@ -5,7 +5,8 @@ from odoo.tools import SQL
 def money_move_sql(alias):
     """SQL condition: the journal entry of table alias ``alias`` is money: the entry of a
     payment or of a bank statement line, **its own** (the payment's or the line's
-    ``move_id`` is this entry), and a plain entry. The test of Odoo's own payment status
+    ``move_id`` is this entry; a payment confirmed, not a draft, cancelled or rejected
+    one), and a plain entry. The test of Odoo's own payment status
     (account.move._compute_payment_state) looks at the entry's link alone, which an
     accountant can write on an invoice, a credit note or a hand-made entry; the desk also
     asks the payment or the line to own the entry. Python's twin:
@@ -15,7 +16,8 @@ def money_move_sql(alias):
         """(%(move)s.move_type = 'entry' AND (
                EXISTS (SELECT 1 FROM account_payment own_payment
                         WHERE own_payment.id = %(move)s.origin_payment_id
-                          AND own_payment.move_id = %(move)s.id)
+                          AND own_payment.move_id = %(move)s.id
+                          AND own_payment.state NOT IN ('draft', 'canceled', 'rejected'))
             OR EXISTS (SELECT 1 FROM account_bank_statement_line own_line
                         WHERE own_line.id = %(move)s.statement_line_id
                           AND own_line.move_id = %(move)s.id)))""",
@@ -86,7 +88,7 @@ class AccountMove(models.Model):
         )
         self.env["account.move.line"].flush_model(["move_id", "account_id"])
         self.flush_model(["move_type", "origin_payment_id", "statement_line_id"])
-        self.env["account.payment"].flush_model(["move_id"])
+        self.env["account.payment"].flush_model(["move_id", "state"])
         self.env["account.bank.statement.line"].flush_model(["move_id"])
         rows = self.env.execute_query(money_matched_sql(SQL("%s", ids)))
         matched = dict.fromkeys(ids, 0.0)
@@ -98,7 +100,11 @@ class AccountMove(models.Model):
         """Whether this journal entry is money received or paid back (see
         ``money_move_sql``, its SQL twin)."""
         self.ensure_one()
+        payment = self.origin_payment_id
         return self.move_type == "entry" and (
-            self.origin_payment_id.move_id == self
+            (
+                payment.move_id == self
+                and payment.state not in ("draft", "canceled", "rejected")
+            )
             or self.statement_line_id.move_id == self
         )

@@ -60,6 +60,30 @@ def desk_to_id(value):
     return number if 0 < number < INT_LIMIT else None
 
 
+def desk_changed_fields(record, vals, names):
+    """The fields among ``names`` whose value in ``vals`` differs from ``record``'s (one
+    record): an import that sends a field unchanged changes nothing. Relations to many
+    (commands) count as changed whenever sent."""
+    changed = []
+    for name in names:
+        if name not in vals:
+            continue
+        field = record._fields[name]
+        if field.type in ("one2many", "many2many"):
+            changed.append(name)
+            continue
+        try:
+            value = field.convert_to_record(
+                field.convert_to_cache(vals[name], record), record
+            )
+        except (TypeError, ValueError):
+            changed.append(name)
+            continue
+        if value != record[name]:
+            changed.append(name)
+    return changed
+
+
 def desk_join(env, items, parts=False):
     """``items`` (texts) joined as the language of ``env`` writes a list: Chinese with
     the enumeration comma (电话、送货街道) or, for ``parts`` (clauses that hold commas

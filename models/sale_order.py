@@ -8,7 +8,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare, float_is_zero
 
-from .order_desk_field_guard import desk_clean_text
+from .order_desk_field_guard import desk_changed_fields, desk_clean_text
 from .order_desk_rule import ORDER_DATA_CHECKS
 from .product_product import LOCKS_KEY
 from .stock_move import DEFER_RESERVATION
@@ -906,19 +906,19 @@ class SaleOrder(models.Model):
 
     def _desk_ensure_unlocked(self, protected, vals):
         """Refuse a change of a protected field of a desk-locked order, for every caller."""
-        changed = [name for name in protected if name in vals]
-        if not changed:
+        if not any(name in vals for name in protected):
             return
-        locked = self.filtered(lambda o: o.desk_state in LOCKED_DESK_STATES)
-        if locked:
-            raise UserError(
-                self.env._(
-                    "Order %(order)s is locked by the Order Desk: %(field)s cannot change. Ask "
-                    "a manager to unlock it first.",
-                    order=locked[0].name,
-                    field=self._fields[changed[0]]._description_string(self.env),
+        for order in self.filtered(lambda o: o.desk_state in LOCKED_DESK_STATES):
+            # Only a change is refused: an import sending the same value passes.
+            if changed := desk_changed_fields(order, vals, protected):
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s is locked by the Order Desk: %(field)s cannot "
+                        "change. Ask a manager to unlock it first.",
+                        order=order.name,
+                        field=self._fields[changed[0]]._description_string(self.env),
+                    )
                 )
-            )
 
     # ------------------------------------------------------------------------------------------
     # Desk actions

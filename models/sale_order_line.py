@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .order_desk_field_guard import desk_changed_fields
 from .sale_order import LOCKED_DESK_STATES
 
 # Line fields a desk-locked order protects.
@@ -187,6 +188,12 @@ class SaleOrderLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                order = self.env["sale.order"].browse(vals.get("order_id"))
+                if vals.get("state") and order and order.state != vals["state"]:
+                    # As in write: a new line takes its order's status.
+                    raise UserError(self._desk_state_apart_message(order))
         # Whatever flags the caller sends (delivery charge, down payment), a locked order
         # gets no new goods and no new amount. The system's own lines pass: Odoo adds a
         # delivery charge as superuser (the shipping wizard, the real cost at validation).
@@ -228,25 +235,46 @@ class SaleOrderLine(models.Model):
     def write(self, vals):
         if "order_id" in vals and not self.env.su:
             self._desk_ensure_may_move(vals["order_id"])
-        changed = [name for name in LOCKED_LINE_FIELDS if name in vals]
-        if changed:
+        if "state" in vals and not self.env.su:
+            self._desk_ensure_state_follows_order(vals["state"])
+        if any(name in vals for name in LOCKED_LINE_FIELDS):
             locked = self.filtered(
                 lambda line: (
                     line.order_id.desk_state in LOCKED_DESK_STATES
                     and not line.display_type
                 )
             )
-            if locked:
-                raise UserError(
-                    self.env._(
-                        "Order %(order)s is locked by the Order Desk: %(field)s cannot change "
-                        "on line %(product)s. Ask a manager to unlock it first.",
-                        order=locked[0].order_id.name,
-                        field=self._fields[changed[0]]._description_string(self.env),
-                        product=locked[0].product_id.display_name,
+            for line in locked:
+                # Only a change is refused: an import sending the same value passes.
+                if changed := desk_changed_fields(line, vals, LOCKED_LINE_FIELDS):
+                    raise UserError(
+                        self.env._(
+                            "Order %(order)s is locked by the Order Desk: %(field)s cannot "
+                            "change on line %(product)s. Ask a manager to unlock it first.",
+                            order=line.order_id.name,
+                            field=self._fields[changed[0]]._description_string(
+                                self.env
+                            ),
+                            product=line.product_id.display_name,
+                        )
                     )
-                )
         return super().write(vals)
+
+    def _desk_ensure_state_follows_order(self, state):
+        """A line's status is its order's (Odoo's stored copy of it): written on the line
+        it would confirm, reset or cancel the goods without the order (Odoo launches the
+        deliveries of lines in 'sale'). Refused for every caller but the system when it
+        differs from the order's. Raises UserError."""
+        apart = self.filtered(lambda line: line.order_id.state != state)
+        if apart:
+            raise UserError(self._desk_state_apart_message(apart[0].order_id))
+
+    def _desk_state_apart_message(self, order):
+        return self.env._(
+            "The status of a line is its order's (%(order)s): change the order's status "
+            "with its buttons.",
+            order=order.name,
+        )
 
     def _desk_ensure_may_move(self, order_id):
         """Refuse moving goods lines out of, or into, an order the desk locked: what a

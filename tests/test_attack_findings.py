@@ -489,6 +489,31 @@ class TestAttackFindings(RpcCaseMixin, HttpCase, OrderDeskCase):
             )
             self.assertIn("changes with the order's buttons", message)
         self.assertEqual((approved.state, approved.desk_state), ("sale", "approved"))
+        # Third round: the lines' own copy of the status (Odoo launches the deliveries of
+        # lines in 'sale') follows the order only.
+        message = self._rpc_refused(
+            self.clerk,
+            "sale.order.line",
+            "write",
+            quotation.order_line.ids,
+            {"state": "sale"},
+        )
+        self.assertIn("The status of a line is its order's", message)
+        message = self._rpc_refused(
+            self.clerk,
+            "sale.order.line",
+            "create",
+            {"order_id": quotation.id, "product_id": self.product.id, "state": "sale"},
+        )
+        self.assertIn("The status of a line is its order's", message)
+        self.assertFalse(quotation.picking_ids)
+        self.assertEqual(set(quotation.order_line.mapped("state")), {"draft"})
+        # An import sending a locked order's values unchanged changes nothing: accepted.
+        locked_again = self._approved(qty=1)
+        locked_again.with_user(self.clerk).write(
+            {"state": "sale", "locked": True, "note": "Re-imported"}
+        )
+        self.assertEqual(locked_again.desk_state, "locked")
         # Nor is an order created cancelled or confirmed in a company without review.
         self.company.order_desk_require_approval = False
         for state in ("sale", "cancel"):

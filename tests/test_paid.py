@@ -175,11 +175,27 @@ class TestPaid(OrderDeskCase):
             [("partner_id", "=", self.customer.id)], order="id desc", limit=1
         )
         self.assertTrue(payment.move_id)
-        self._write_off(invoice, origin_payment_id=payment.id)
+        entry = self._write_off(invoice, origin_payment_id=payment.id)
         self.assertTrue(invoice.currency_id.is_zero(invoice.amount_residual))
         self.assertEqual(order.desk_amount_paid, 0.0)
         self.assertFalse(order.desk_prepaid)
         self.assertFalse(order.desk_paid_date)
+        # Nor does a draft payment made to own it: no money was received.
+        draft = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": invoice.amount_total,
+                "journal_id": self.bank.id,
+            }
+        )
+        draft.move_id = entry
+        entry.origin_payment_id = draft
+        self.assertEqual(draft.state, "draft")
+        order._compute_desk_settlement_amounts()
+        self.assertEqual(order.desk_amount_paid, 0.0)
+        self.assertFalse(order.desk_prepaid)
 
     def test_payments_and_money_paid_back(self):
         order = self._approved_order(qty=2)
