@@ -6,6 +6,7 @@ import re
 from unittest.mock import patch
 
 from odoo import Command
+from odoo.exceptions import ValidationError
 from odoo.sql_db import Cursor
 from odoo.tests import Form, TransactionCase, new_test_user
 from odoo.tools import SQL
@@ -172,6 +173,25 @@ class OrderDeskCase(QueryCountMixin, TransactionCase):
         }
         values.update(vals)
         return cls.env["sale.order"].create(values)
+
+    def _assert_writes_refused(self, record, refused, exception=None):
+        """Each write of ``refused`` (``{message: vals}``) on ``record`` is refused with
+        an error matching its message (a ValidationError by default), and undone."""
+        for message, vals in refused.items():
+            with (
+                self.subTest(message=message),
+                self.assertRaisesRegex(exception or ValidationError, message),
+                self.env.cr.savepoint(),
+            ):
+                record.write(vals)
+
+    @staticmethod
+    def _customer_steps(order):
+        """The order's status steps as the customer sees them, by key."""
+        return {
+            step["key"]: step
+            for step in order._desk_status_data(for_customer=True)["steps"]
+        }
 
     @classmethod
     def _webhook_carrier(cls, name):

@@ -201,13 +201,7 @@ class TestIncident(OrderDeskCase):
                 "picking_id": other_picking.id,
             },
         }
-        for message, vals in refused.items():
-            with (
-                self.subTest(message=message),
-                self.assertRaisesRegex(ValidationError, message),
-                self.env.cr.savepoint(),
-            ):
-                incident.write(vals)
+        self._assert_writes_refused(incident, refused)
         incident.line_ids.unlink()
         with (
             self.assertRaisesRegex(ValidationError, "the incident is about that order"),

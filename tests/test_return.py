@@ -155,10 +155,7 @@ class TestReturn(OrderDeskCase):
         exchange.with_user(self.clerk).action_desk_confirm_delivered()
         self.assertEqual(order.desk_shipping_state, "delivered")
         self.assertEqual(order.desk_shipped_percent, 100.0)
-        steps = {
-            step["key"]: step
-            for step in order._desk_status_data(for_customer=True)["steps"]
-        }
+        steps = self._customer_steps(order)
         self.assertEqual(steps["delivered"]["state"], "done")
         self.assertIn(
             f"Replacement for the goods of return {ret.name}.",
@@ -178,10 +175,7 @@ class TestReturn(OrderDeskCase):
         self.assertEqual(order.order_line.qty_delivered, 1.0)
         self.assertEqual(order.desk_shipping_state, "delivered")
         self.assertEqual(order.desk_shipped_percent, 100.0)
-        steps = {
-            step["key"]: step
-            for step in order._desk_status_data(for_customer=True)["steps"]
-        }
+        steps = self._customer_steps(order)
         self.assertEqual(steps["delivered"]["state"], "done")
         self.assertNotIn("follows", order._desk_customer_lines())
 
@@ -283,13 +277,7 @@ class TestReturn(OrderDeskCase):
                 "picking_id": other_picking.id,
             },
         }
-        for message, vals in refused.items():
-            with (
-                self.subTest(message=message),
-                self.assertRaisesRegex(ValidationError, message),
-                self.env.cr.savepoint(),
-            ):
-                ret.write(vals)
+        self._assert_writes_refused(ret, refused)
         buyer = self.env["res.partner"].create(
             {"name": "Li Wei", "parent_id": self.customer.id}
         )
