@@ -574,3 +574,36 @@ class TestAttackFindings(RpcCaseMixin, HttpCase, OrderDeskCase):
         )
         self.assertFalse(error, message)
         self.assertTrue(tiles)
+
+    def test_f21_wizards_are_their_creators(self):
+        """A desk manager of another company read a manager's monthly report wizard, with
+        its stored workbook (Odoo 19 restricts no transient record to its creator); and
+        made one for a company he does not work for."""
+        other_manager = new_test_user(
+            self.env,
+            login="od_find_manager_b",
+            groups="order_desk.group_order_desk_manager",
+            company_id=self.other_company.id,
+        )
+        Wizard = self.env["order.desk.kpi.report.wizard"]
+        wizard = Wizard.with_user(self.manager).create({"company_id": self.company.id})
+        wizard.action_export_xlsx()
+        self.assertTrue(wizard.xlsx_file)
+        self.assertFalse(
+            Wizard.with_user(other_manager).search([("id", "=", wizard.id)])
+        )
+        with self.assertRaises(AccessError):
+            wizard.with_user(other_manager).read(["xlsx_file"])
+        with self.assertRaisesRegex(UserError, "You do not work for"):
+            Wizard.with_user(other_manager).create({"company_id": self.company.id})
+        # Every desk wizard is its creator's.
+        wizards = self.env["ir.model"].search(
+            [("model", "=like", "order.desk.%.wizard"), ("transient", "=", True)]
+        )
+        rules = self.env["ir.rule"].search(
+            [
+                ("model_id", "in", wizards.ids),
+                ("domain_force", "=", "[('create_uid', '=', user.id)]"),
+            ]
+        )
+        self.assertEqual(rules.model_id, wizards)

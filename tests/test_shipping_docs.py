@@ -102,8 +102,10 @@ class TestShippingDocs(OrderDeskCase):
         with self.assertRaisesRegex(UserError, "already done"):
             wizard.action_apply()
         open_picking = self._deliveries(self._approved(qty=1))
-        wizard = self.env["order.desk.dispatch.wizard"].create(
-            {"picking_ids": [Command.set(open_picking.ids)]}
+        wizard = (
+            self.env["order.desk.dispatch.wizard"]
+            .with_user(self.clerk)
+            .create({"picking_ids": [Command.set(open_picking.ids)]})
         )
         with self.assertRaises(AccessError):
             wizard.with_user(self.salesman).action_apply()

@@ -91,6 +91,19 @@ class OrderDeskKpiReportWizard(models.TransientModel):
     xlsx_file = fields.Binary(string="Workbook", attachment=False, readonly=True)
     xlsx_filename = fields.Char(readonly=True)
 
+    @api.constrains("company_id")
+    def _check_company_id(self):
+        # The report tells a company's orders, customers and people: one of the user's.
+        for wizard in self:
+            if wizard.company_id not in self.env.user.company_ids:
+                raise UserError(
+                    self.env._(
+                        "You do not work for %(company)s: choose one of your companies.",
+                        # sudo: only the name, of a company the user may not read.
+                        company=wizard.company_id.sudo().name,
+                    )
+                )
+
     @api.constrains("year")
     def _check_year(self):
         for wizard in self:
