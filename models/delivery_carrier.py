@@ -27,43 +27,45 @@ class DeliveryCarrier(models.Model):
     )
 
     def _compute_desk_webhook_token_shown(self):
+        managed = self._desk_webhook_managed()
         for carrier in self:
-            # sudo: the secret is shown to who may renew it (checked just before).
+            # sudo: the secret is shown to who may renew it (``managed``, just above).
             carrier.desk_webhook_token_shown = (
-                carrier.sudo().desk_webhook_token
-                if carrier._desk_may_manage_webhook()
-                else False
+                carrier.sudo().desk_webhook_token if carrier in managed else False
             )
 
-    def _desk_may_manage_webhook(self):
-        """Whether the current user may see and renew this carrier's webhook secret: an
-        Order Desk manager of the carrier's company, or, for a carrier shared by every
-        company (no company: its secret lets events in for all of them), a manager of
-        every company. The superuser may."""
-        self.ensure_one()
+    def _desk_webhook_managed(self):
+        """The carriers of ``self`` whose webhook secret the current user may see and
+        renew: an Order Desk manager's, of the carrier's company, or, for a carrier shared
+        by every company (no company: its secret lets events in for all of them), of a
+        manager of every company. The superuser may. One query at most, for any number of
+        carriers."""
         user = self.env.user
         if self.env.su:
-            return True
+            return self
         if not user.has_group(MANAGER_GROUP):
-            return False
-        if self.company_id:
-            return self.company_id in user.company_ids
+            return self.browse()
+        shared = self.filtered(lambda c: not c.company_id)
         # sudo: only the number of companies is read, to compare with the user's.
-        return (
-            not self.env["res.company"]
+        every_company = shared and not (
+            self.env["res.company"]
             .sudo()
             .search_count([("id", "not in", user.company_ids.ids)], limit=1)
+        )
+        return (self - shared).filtered(lambda c: c.company_id in user.company_ids) | (
+            shared if every_company else self.browse()
         )
 
     def action_desk_generate_webhook_token(self):
         """Give the carriers a new webhook secret (the old one stops working): a desk
-        manager's button (see ``_desk_may_manage_webhook``), who needs no right to edit
+        manager's button (see ``_desk_webhook_managed``), who needs no right to edit
         the shipping methods themselves. Raises AccessError for anybody else."""
         if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
             raise AccessError(self.env._("Only an Order Desk manager can do this."))
         self.check_access("read")
+        managed = self._desk_webhook_managed()
         for carrier in self:
-            if not carrier._desk_may_manage_webhook():
+            if carrier not in managed:
                 raise AccessError(
                     self.env._(
                         "%(carrier)s is shared by all the companies: only a manager of "

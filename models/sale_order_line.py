@@ -188,11 +188,17 @@ class SaleOrderLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.su:
-            for vals in vals_list:
-                order = self.env["sale.order"].browse(vals.get("order_id"))
-                if vals.get("state") and order and order.state != vals["state"]:
-                    # As in write: a new line takes its order's status.
+        stated = not self.env.su and [
+            vals for vals in vals_list if vals.get("state") and vals.get("order_id")
+        ]
+        if stated:
+            # As in write: a new line takes its order's status (the orders read at once).
+            orders = self.env["sale.order"].browse(
+                {vals["order_id"] for vals in stated}
+            )
+            for vals in stated:
+                order = orders.browse(vals["order_id"])
+                if order.state != vals["state"]:
                     raise UserError(self._desk_state_apart_message(order))
         # Whatever flags the caller sends (delivery charge, down payment), a locked order
         # gets no new goods and no new amount. The system's own lines pass: Odoo adds a

@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from .order_desk_field_guard import INT_LIMIT, desk_printable
+from .order_desk_field_guard import INT_LIMIT, desk_join, desk_printable
 from .order_desk_tracking_event import (
     FUTURE_TOLERANCE,
     MAX_OFFSET_MINUTES,
@@ -651,13 +651,13 @@ class StockPicking(models.Model):
         if returns:
             return self.env._(
                 "Replacement for the goods of return %(rma)s.",
-                rma=", ".join(returns.mapped("name")),
+                rma=desk_join(self.env, returns.mapped("name")),
             )
         incidents = self.move_ids.desk_incident_id
         if incidents:
             return self.env._(
                 "Replacement for the goods of incident %(incident)s.",
-                incident=", ".join(incidents.mapped("name")),
+                incident=desk_join(self.env, incidents.mapped("name")),
             )
         return ""
 
