@@ -3,6 +3,7 @@ import re
 
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.i18n import format_list
 
 MANAGER_GROUP = "order_desk.group_order_desk_manager"
 
@@ -85,13 +86,14 @@ def desk_changed_fields(record, vals, names):
 
 
 def desk_join(env, items, parts=False):
-    """``items`` (texts) joined as the language of ``env`` writes a list: Chinese with
-    the enumeration comma (电话、送货街道) or, for ``parts`` (clauses that hold commas
-    themselves), the full-width semicolon; other languages with ", " or "; "."""
-    chinese = (env.lang or "").startswith("zh")
+    """``items`` (texts) joined as the language of ``env`` writes a list: Odoo's
+    ``format_list`` (Unicode's list patterns: "phone, street, and city", 电话、街道和城市);
+    for ``parts`` (clauses that hold commas themselves), semicolons, full-width in
+    Chinese."""
     if parts:
+        chinese = (env.lang or "").startswith("zh")
         return ("\uff1b" if chinese else "; ").join(items)  # full-width semicolon
-    return ("、" if chinese else ", ").join(items)
+    return format_list(env, list(items))
 
 
 def desk_printable(value, limit=60):

@@ -32,7 +32,7 @@ class TestChecks(OrderDeskCase):
             self._check(self._order(partner=partner)),
             [
                 "Customer Nanfang Retail is missing: phone, delivery street, delivery city, "
-                "delivery country."
+                "and delivery country."
             ],
         )
         # A delivery address with its own phone completes the data.

@@ -61,7 +61,7 @@ class TestReaderLanguage(OrderDeskCase):
             self._messages(order, self.clerk, "en_US"),
             [
                 "Customer Nanfang Retail is missing: phone, delivery street, delivery "
-                "city, delivery country.",
+                "city, and delivery country.",
                 "Line 1: [CHAIR] Office Chair needs 80.00 Units, only 50.00 free in "
                 f"warehouse {self.warehouse.name}.",
                 "No payment term is set on the order.",
@@ -70,7 +70,7 @@ class TestReaderLanguage(OrderDeskCase):
         chinese = self._messages(order, self.manager_zh, "zh_CN")
         self.assertIn("订单未设置付款条款。", chinese)
         self.assertIn(
-            "客户 Nanfang Retail 缺少：电话、送货街道、送货城市、送货国家。",  # noqa: RUF001
+            "客户 Nanfang Retail 缺少：电话、送货街道、送货城市和送货国家。",  # noqa: RUF001
             chinese,
         )
         stock = next(text for text in chinese if text.startswith("第 1 行"))
